@@ -1,0 +1,19 @@
+//! Drift statistics for absa-drift, reproducing Evidently 0.7.21's data drift
+//! tests and verdicts number for number (see `tests/evidently_fixtures.rs`).
+//!
+//! No I/O, no async: callers hand in cleaned samples ([`Sample`]) and get a
+//! [`DriftReport`] back.
+
+mod drift;
+mod histogram;
+pub mod ks;
+mod sample;
+pub mod special;
+mod stattest;
+
+pub use drift::{
+    ColumnDrift, ColumnError, ColumnInput, DriftError, DriftOptions, DriftReport, column_drift, dataset_drift,
+    default_stattest, summarize,
+};
+pub use sample::{CategoricalSample, Category, NumericSample, Sample, pooled_n_unique};
+pub use stattest::{ColumnType, StatTest, UnknownStatTest};

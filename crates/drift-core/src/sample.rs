@@ -1,0 +1,303 @@
+//! One column's values on one side (reference or current), cleaned the way
+//! Evidently cleans them: missing values and infinities are dropped.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+/// A column's non-missing values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sample {
+    Numeric(NumericSample),
+    Categorical(CategoricalSample),
+}
+
+impl Sample {
+    pub fn len(&self) -> usize {
+        match self {
+            Sample::Numeric(s) => s.len(),
+            Sample::Categorical(s) => s.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of distinct values (pandas `nunique`).
+    pub fn n_unique(&self) -> usize {
+        match self {
+            Sample::Numeric(s) => s.n_unique(),
+            Sample::Categorical(s) => s.counts.len(),
+        }
+    }
+
+    /// Counts per distinct value, in ascending key order.
+    fn counts(&self) -> Vec<(Category, u64)> {
+        match self {
+            Sample::Numeric(s) => s.value_counts().map(|(v, c)| (Category::Number(v), c)).collect(),
+            Sample::Categorical(s) => s.counts.iter().map(|(k, &c)| (k.clone(), c)).collect(),
+        }
+    }
+}
+
+/// Numbers, sorted ascending, without NaN or infinities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NumericSample {
+    sorted: Vec<f64>,
+    integer: bool,
+}
+
+impl NumericSample {
+    /// Cleans and sorts `values`. `integer` says the column has an integer
+    /// type with no missing values, which is when pandas (and so Evidently)
+    /// keeps an integer dtype; it changes numpy's histogram bin widths.
+    pub fn new(mut values: Vec<f64>, integer: bool) -> Self {
+        values.retain(|v| v.is_finite());
+        for v in values.iter_mut() {
+            // -0.0 and 0.0 are one value to pandas.
+            if *v == 0.0 {
+                *v = 0.0;
+            }
+        }
+        values.sort_unstable_by(f64::total_cmp);
+        NumericSample { sorted: values, integer }
+    }
+
+    pub fn sorted(&self) -> &[f64] {
+        &self.sorted
+    }
+
+    pub fn is_integer(&self) -> bool {
+        self.integer
+    }
+
+    pub fn len(&self) -> usize {
+        self.sorted.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sorted.is_empty()
+    }
+
+    pub fn min(&self) -> f64 {
+        self.sorted[0]
+    }
+
+    pub fn max(&self) -> f64 {
+        self.sorted[self.sorted.len() - 1]
+    }
+
+    pub fn n_unique(&self) -> usize {
+        self.value_counts().count()
+    }
+
+    /// (value, count) runs of the sorted values.
+    pub fn value_counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.sorted.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as u64))
+    }
+}
+
+/// Category labels with their counts.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CategoricalSample {
+    counts: BTreeMap<Category, u64>,
+    total: u64,
+}
+
+impl CategoricalSample {
+    /// Counts the values; `None` is a missing value and is dropped.
+    pub fn from_values<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Self {
+        let mut counts: HashMap<&str, u64> = HashMap::new();
+        for v in values.into_iter().flatten() {
+            *counts.entry(v).or_default() += 1;
+        }
+        Self::from_counts(counts.into_iter().map(|(k, c)| (Category::Text(k.to_owned()), c)))
+    }
+
+    /// Builds a sample from (category, count) pairs; equal categories add up.
+    pub fn from_counts(pairs: impl IntoIterator<Item = (Category, u64)>) -> Self {
+        let mut sample = CategoricalSample::default();
+        for (k, c) in pairs {
+            if c > 0 {
+                *sample.counts.entry(k).or_default() += c;
+                sample.total += c;
+            }
+        }
+        sample
+    }
+
+    /// Treats numbers as categories (Evidently does so for integer columns
+    /// with few distinct values, or when told a numeric column is categorical).
+    pub fn from_numeric(sample: &NumericSample) -> Self {
+        Self::from_counts(sample.value_counts().map(|(v, c)| (Category::Number(v), c)))
+    }
+
+    pub fn len(&self) -> usize {
+        self.total as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    pub fn counts(&self) -> &BTreeMap<Category, u64> {
+        &self.counts
+    }
+}
+
+/// A category: numbers order numerically and before text, text by code point
+/// (Python's `sorted` order, which Evidently's Z-test uses to pick a key).
+#[derive(Debug, Clone)]
+pub enum Category {
+    Number(f64),
+    Text(String),
+}
+
+impl PartialEq for Category {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Category {}
+
+impl PartialOrd for Category {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Category {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Category::Number(a), Category::Number(b)) => a.total_cmp(b),
+            (Category::Number(_), Category::Text(_)) => Ordering::Less,
+            (Category::Text(_), Category::Number(_)) => Ordering::Greater,
+            (Category::Text(a), Category::Text(b)) => a.cmp(b),
+        }
+    }
+}
+
+/// Distinct values in the pooled sample (pandas `concat(...).nunique()`).
+pub fn pooled_n_unique(reference: &Sample, current: &Sample) -> usize {
+    match (reference, current) {
+        (Sample::Numeric(r), Sample::Numeric(c)) => pooled_distinct_sorted(r.sorted(), c.sorted()),
+        _ => PairedCounts::new(reference, current).n_keys(),
+    }
+}
+
+/// Distinct values in the union of two sorted slices.
+pub(crate) fn pooled_distinct_sorted(a: &[f64], b: &[f64]) -> usize {
+    EcdfSteps::new(a, b).count()
+}
+
+/// Walks the distinct values of two sorted samples pooled together, yielding
+/// each value with how many values of each sample are <= it: the steps of
+/// both empirical CDFs, which KS and Wasserstein are built from.
+pub(crate) struct EcdfSteps<'a> {
+    a: &'a [f64],
+    b: &'a [f64],
+    i: usize,
+    j: usize,
+}
+
+impl<'a> EcdfSteps<'a> {
+    pub fn new(a: &'a [f64], b: &'a [f64]) -> Self {
+        EcdfSteps { a, b, i: 0, j: 0 }
+    }
+
+    /// The next distinct pooled value, if any, without consuming it.
+    pub fn peek(&self) -> Option<f64> {
+        match (self.a.get(self.i), self.b.get(self.j)) {
+            (Some(&x), Some(&y)) => Some(x.min(y)),
+            (Some(&x), None) => Some(x),
+            (None, Some(&y)) => Some(y),
+            (None, None) => None,
+        }
+    }
+}
+
+impl Iterator for EcdfSteps<'_> {
+    /// (value, count of a <= value, count of b <= value)
+    type Item = (f64, usize, usize);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let v = self.peek()?;
+        while self.i < self.a.len() && self.a[self.i] <= v {
+            self.i += 1;
+        }
+        while self.j < self.b.len() && self.b[self.j] <= v {
+            self.j += 1;
+        }
+        Some((v, self.i, self.j))
+    }
+}
+
+/// Counts of every value seen on either side, in ascending key order.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PairedCounts {
+    pub reference: Vec<u64>,
+    pub current: Vec<u64>,
+    pub n_reference: u64,
+    pub n_current: u64,
+}
+
+impl PairedCounts {
+    pub fn new(reference: &Sample, current: &Sample) -> Self {
+        let (r, c) = (reference.counts(), current.counts());
+        let mut out = PairedCounts {
+            reference: Vec::with_capacity(r.len().max(c.len())),
+            current: Vec::with_capacity(r.len().max(c.len())),
+            n_reference: reference.len() as u64,
+            n_current: current.len() as u64,
+        };
+        let (mut i, mut j) = (0, 0);
+        while i < r.len() || j < c.len() {
+            let order = match (r.get(i), c.get(j)) {
+                (Some(a), Some(b)) => a.0.cmp(&b.0),
+                (Some(_), None) => Ordering::Less,
+                _ => Ordering::Greater,
+            };
+            let (rc, cc) = match order {
+                Ordering::Less => (r[i].1, 0),
+                Ordering::Greater => (0, c[j].1),
+                Ordering::Equal => (r[i].1, c[j].1),
+            };
+            if order != Ordering::Greater {
+                i += 1;
+            }
+            if order != Ordering::Less {
+                j += 1;
+            }
+            out.reference.push(rc);
+            out.current.push(cc);
+        }
+        out
+    }
+
+    pub fn n_keys(&self) -> usize {
+        self.reference.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_sample_drops_missing_and_infinite_values() {
+        let s = NumericSample::new(vec![3.0, f64::NAN, -0.0, f64::INFINITY, 1.0, 0.0], false);
+        assert_eq!(s.sorted(), &[0.0, 0.0, 1.0, 3.0]);
+        assert_eq!(s.n_unique(), 3);
+    }
+
+    #[test]
+    fn paired_counts_cover_the_union_of_keys() {
+        let r = Sample::Categorical(CategoricalSample::from_values([Some("a"), Some("b"), Some("a"), None]));
+        let c = Sample::Categorical(CategoricalSample::from_values([Some("c"), Some("b")]));
+        let p = PairedCounts::new(&r, &c);
+        assert_eq!(p.reference, vec![2, 1, 0]);
+        assert_eq!(p.current, vec![0, 1, 1]);
+        assert_eq!((p.n_reference, p.n_current), (3, 2));
+    }
+}
