@@ -30,7 +30,7 @@ impl fmt::Display for ColumnType {
 }
 
 /// A drift test. The names are Evidently's (`ks`, `wasserstein`, …).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StatTest {
     Ks,
     Wasserstein,
