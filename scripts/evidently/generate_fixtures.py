@@ -6,6 +6,8 @@ legacy DataDriftTable on them with every drift method, and writes:
 
 - crates/drift-core/tests/fixtures/evidently/<dataset>.json: each column's raw
   values (null for missing) and Evidently's result for every run;
+- crates/drift-core/tests/fixtures/scipy/ks.json: scipy's kstwo.sf on a grid
+  reaching every branch, and ks_2samp on samples taking the exact paths;
 - crates/cli/tests/fixtures/evidently/<dataset>/: the same kind of data as CSV
   and Parquet files with Evidently's result on them when it infers the column
   types itself (what a user running Evidently on those files would get).
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -34,6 +37,7 @@ warnings.filterwarnings("ignore")
 
 ROOT = Path(__file__).resolve().parents[2]
 CORE_OUT = ROOT / "crates/drift-core/tests/fixtures/evidently"
+SCIPY_OUT = ROOT / "crates/drift-core/tests/fixtures/scipy"
 CLI_OUT = ROOT / "crates/cli/tests/fixtures/evidently"
 
 # Evidently registers chisquare and z for categorical columns only.
@@ -139,8 +143,45 @@ def with_missing(rng, values, share):
     return s
 
 
+def ks_fixture():
+    """scipy's kstwo.sf over a grid reaching every branch of kolmogn (Ruben-
+    Gambino, Durbin matrix, Pomeranz, Pelz-Good, Smirnov, the n > 1e6
+    approximation), and ks_2samp on samples taking the exact paths."""
+    from scipy.stats import kstwo, ks_2samp
+    rng = np.random.default_rng(7)
+    grid = []
+    for n in [1, 2, 3, 5, 10, 37, 100, 140, 141, 200, 1000, 5000, 20_000, 100_000, 100_001, 400_000, 1_000_000, 1_000_001, 2_500_000]:
+        ds = {0.3 / n, 0.75 / n, 1.0 / n, 0.5, 0.6, 0.99, 1.0 - 0.5 / n}
+        for nx2 in [0.05, 0.3, 0.7, 0.76, 1.5, 2.19, 2.3, 3.9, 4.1, 10, 17, 19, 50, 200, 369, 371]:
+            ds.add(math.sqrt(nx2 / n))
+        for d in sorted(ds):
+            if 0 < d < 1:
+                grid.append([n, d, float(kstwo.sf(d, n))])
+    samples = []
+    for n1, n2, shift in [(5, 7, 0.0), (5, 7, 3.0), (30, 45, 0.4), (100, 100, 0.3), (100, 100, 2.5), (333, 500, 0.2),
+                          (1000, 1500, 0.1), (2000, 2000, 0.05), (3000, 10_000, 0.05), (40, 10_000, 0.5), (20_000, 60, 0.3),
+                          (20_000, 150, 0.2), (15_000, 14_000, 0.0)]:
+        a = np.round(rng.normal(0, 1, n1), 2)
+        b = np.round(rng.normal(shift, 1, n2), 2)
+        r = ks_2samp(a, b)
+        samples.append({"a": a.tolist(), "b": b.tolist(), "statistic": float(r.statistic), "p_value": float(r.pvalue)})
+    from scipy.stats import chi2, norm
+    chi2_grid = []
+    for df in [1, 2, 3, 4, 7, 10, 29, 30, 100, 499, 1000, 5000, 20_000]:
+        for ratio in [0.0, 0.01, 0.3, 0.8, 0.95, 1.0, 1.05, 1.2, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0]:
+            x = ratio * df + (0.5 if ratio == 0 else 0.0)
+            chi2_grid.append([df, x, float(chi2.sf(x, df))])
+    ndtr_grid = [[z, float(norm.cdf(z))] for z in np.concatenate([np.linspace(-38, 9, 95), [-0.7, -0.5, 0.3, 0.70710678, 1e-9]])]
+    out = {"generated_by": versions(), "kstwo_sf": grid, "ks_2samp": samples, "chi2_sf": chi2_grid, "ndtr": ndtr_grid}
+    SCIPY_OUT.mkdir(parents=True, exist_ok=True)
+    path = SCIPY_OUT / "ks.json"
+    path.write_text(json.dumps(out, separators=(",", ":")) + "\n")
+    print(f"wrote {path.relative_to(ROOT)} ({len(grid)} kstwo values, {len(samples)} ks_2samp cases)")
+
+
 def main():
     CORE_OUT.mkdir(parents=True, exist_ok=True)
+    ks_fixture()
     CLI_OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(20261126)
 
@@ -262,4 +303,9 @@ def main():
 
 
 if __name__ == "__main__":
+    # Evidently orders categories by Python's randomised string hash, which
+    # moves its results in the 15th digit from run to run; a fixed seed makes
+    # regenerating the fixtures reproducible.
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
     sys.exit(main())

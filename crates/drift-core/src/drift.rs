@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use crate::sample::{Sample, pooled_n_unique};
 use crate::stattest::{ColumnType, StatTest};
@@ -194,7 +194,10 @@ pub enum DriftError {
 ///
 /// Empty columns are reported in `skipped_columns`; asking for a test that
 /// does not apply to a column's type is an error, as in Evidently.
-pub fn dataset_drift(columns: impl IntoIterator<Item = ColumnInput>, options: &DriftOptions) -> Result<DriftReport, DriftError> {
+pub fn dataset_drift(
+    columns: impl IntoIterator<Item = ColumnInput>,
+    options: &DriftOptions,
+) -> Result<DriftReport, DriftError> {
     if !(options.drift_share > 0.0 && options.drift_share <= 1.0) {
         return Err(DriftError::InvalidDriftShare(options.drift_share));
     }
@@ -211,14 +214,15 @@ pub fn dataset_drift(columns: impl IntoIterator<Item = ColumnInput>, options: &D
 }
 
 /// Builds the report from per-column results.
-pub fn summarize(columns: Vec<(String, ColumnDrift)>, skipped_columns: Vec<(String, String)>, drift_share: f64) -> DriftReport {
+pub fn summarize(
+    columns: Vec<(String, ColumnDrift)>,
+    skipped_columns: Vec<(String, String)>,
+    drift_share: f64,
+) -> DriftReport {
     let number_of_columns = columns.len();
     let number_of_drifted_columns = columns.iter().filter(|(_, d)| d.drift_detected).count();
-    let share_of_drifted_columns = if number_of_columns == 0 {
-        0.0
-    } else {
-        number_of_drifted_columns as f64 / number_of_columns as f64
-    };
+    let share_of_drifted_columns =
+        if number_of_columns == 0 { 0.0 } else { number_of_drifted_columns as f64 / number_of_columns as f64 };
     DriftReport {
         dataset_drift: number_of_columns > 0 && share_of_drifted_columns >= drift_share,
         drift_share,
@@ -279,8 +283,18 @@ mod tests {
     #[test]
     fn an_empty_column_is_skipped_with_its_reason() {
         let input = vec![
-            ColumnInput { name: "x".into(), column_type: ColumnType::Numerical, reference: num(&[1.0, 2.0]), current: num(&[f64::NAN]) },
-            ColumnInput { name: "y".into(), column_type: ColumnType::Numerical, reference: num(&[1.0, 2.0]), current: num(&[1.0, 2.0]) },
+            ColumnInput {
+                name: "x".into(),
+                column_type: ColumnType::Numerical,
+                reference: num(&[1.0, 2.0]),
+                current: num(&[f64::NAN]),
+            },
+            ColumnInput {
+                name: "y".into(),
+                column_type: ColumnType::Numerical,
+                reference: num(&[1.0, 2.0]),
+                current: num(&[1.0, 2.0]),
+            },
         ];
         let report = dataset_drift(input, &DriftOptions::default()).unwrap();
         assert_eq!(report.number_of_columns, 1);

@@ -48,13 +48,7 @@ pub fn histogram_sorted(sorted: &[f64], edges: &[f64]) -> Vec<u64> {
     let cumulative: Vec<usize> = edges
         .iter()
         .enumerate()
-        .map(|(i, &e)| {
-            if i < last {
-                sorted.partition_point(|&v| v < e)
-            } else {
-                sorted.partition_point(|&v| v <= e)
-            }
-        })
+        .map(|(i, &e)| if i < last { sorted.partition_point(|&v| v < e) } else { sorted.partition_point(|&v| v <= e) })
         .collect();
     cumulative.windows(2).map(|w| (w[1] - w[0]) as u64).collect()
 }

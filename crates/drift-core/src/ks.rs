@@ -30,11 +30,7 @@ pub fn ks_2samp(a: &[f64], b: &[f64]) -> KsResult {
         if h == 0 {
             return KsResult { statistic: d_exact, p_value: 1.0 };
         }
-        let prob = if n1 == n2 {
-            prob_outside_square(n1, h)
-        } else {
-            prob_outside_band(n1, n2, g, h)
-        };
+        let prob = if n1 == n2 { prob_outside_square(n1, h) } else { prob_outside_band(n1, n2, g, h) };
         if (0.0..=1.0).contains(&prob) {
             return KsResult { statistic: d_exact, p_value: prob };
         }
@@ -131,8 +127,8 @@ fn prob_outside_band(m: usize, n: usize, g: usize, h: usize) -> f64 {
 // ---- kstwo.sf: scipy.stats._ksstats._kolmogn(n, x, cdf=False) ----
 
 const E128: i32 = 128;
-const EP128: f64 = 3.402_823_669_209_384_6e38; // 2^128
-const EM128: f64 = 2.938_735_877_055_718_8e-39; // 2^-128
+const EP128: f64 = (1u128 << 127) as f64 * 2.0; // 2^128
+const EM128: f64 = 1.0 / EP128;
 
 /// Survival function of D_n, the two-sided one-sample KS statistic.
 pub fn kolmogorov_n_sf(n: usize, x: f64) -> f64 {
@@ -182,11 +178,7 @@ pub fn kolmogorov_n_sf(n: usize, x: f64) -> f64 {
     if nx_squared >= 2.2 {
         return (2.0 * smirnov_sf(n, x)).clamp(0.0, 1.0);
     }
-    let cdf = if n <= 100_000 && nf * x.powf(1.5) <= 1.4 {
-        durbin_matrix_cdf(n, x)
-    } else {
-        pelz_good_cdf(n, x)
-    };
+    let cdf = if n <= 100_000 && nf * x.powf(1.5) <= 1.4 { durbin_matrix_cdf(n, x) } else { pelz_good_cdf(n, x) };
     (1.0 - cdf).clamp(0.0, 1.0)
 }
 
@@ -234,8 +226,8 @@ fn durbin_matrix_cdf(n: usize, d: f64) -> f64 {
             hm.set(r, i, w[r - (i - 1)]);
         }
     }
-    for r in 0..m {
-        hm.set(r, 0, v[r]);
+    for (r, &value) in v.iter().enumerate() {
+        hm.set(r, 0, value);
     }
     for c in 0..m {
         hm.set(m - 1, c, v[m - 1 - c]);
@@ -383,9 +375,7 @@ fn pomeranz_cdf(n: usize, x: f64) -> f64 {
             let conv = convolve(seg, kernel);
             let conv_start = (j1 - k1) as usize;
             let conv_len = (j2 - j1 + 1) as usize;
-            for idx in 0..conv_len {
-                v1[idx] = conv[conv_start + idx];
-            }
+            v1[..conv_len].copy_from_slice(&conv[conv_start..conv_start + conv_len]);
             let max = v1.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
             if 0.0 < max && max < EM128 {
                 v1.iter_mut().for_each(|v| *v *= EP128);
@@ -452,12 +442,7 @@ fn pelz_good_cdf(n: usize, x: f64) -> f64 {
         let m = (2 * kk - 1) as f64;
         let (m2, m4, m6) = (m * m, m.powi(4), m.powi(6));
         let qpower = q.powf(8.0 * kk as f64);
-        let coeffs = [
-            1.0,
-            k1a + k1b * m2,
-            k2a + k2b * m2 + k2c * m4,
-            k3a + k3b * m2 + k3c * m4 + k3d * m6,
-        ];
+        let coeffs = [1.0, k1a + k1b * m2, k2a + k2b * m2 + k2c * m4, k3a + k3b * m2 + k3c * m4 + k3d * m6];
         for i in 0..4 {
             k[i] = k[i] * qpower + coeffs[i];
         }
@@ -499,6 +484,7 @@ pub fn smirnov_sf(n: usize, x: f64) -> f64 {
     }
     let nf = n as f64;
     let (nx_floor, alpha) = floor_and_remainder(nf, x);
+    debug_assert!((0.0..1.0).contains(&alpha));
     if nx_floor == 0 || (nx_floor == 1 && alpha == 0.0) {
         let cdf = x * (1.0 + x).powf(nf - 1.0);
         return (1.0 - cdf).clamp(0.0, 1.0);
@@ -514,9 +500,10 @@ pub fn smirnov_sf(n: usize, x: f64) -> f64 {
         let logp = -(6.0 * nf * x + 1.0).powi(2) / 18.0 / nf;
         return if logp < -std::f64::consts::LN_2 { logp.exp() } else { 1.0 + logp.exp_m1() };
     }
-    // sf = x * sum_{j=0}^{J} C(n,j) (1-x-j/n)^(n-j) (x+j/n)^(j-1),
-    // J = floor(n(1-x)), without the j whose first factor is exactly zero.
-    let last = n as i64 - nx_floor - if alpha == 0.0 { 2 } else { 1 };
+    // sf = x * sum_{j=0}^{J} C(n,j) (1-x-j/n)^(n-j) (x+j/n)^(j-1) with
+    // J = n - floor(nx) - 1: up to floor(n(1-x)), less the j whose first
+    // factor is exactly zero when nx is an integer.
+    let last = n as i64 - nx_floor - 1;
     let mut log_terms = Vec::with_capacity(last.max(0) as usize + 1);
     let mut log_binom = 0.0;
     for j in 0..=last {

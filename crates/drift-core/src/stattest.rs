@@ -170,20 +170,23 @@ impl fmt::Display for StatTest {
 
 /// Error for a test name Evidently does not register.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown stattest '{0}' (expected one of: ks, wasserstein, psi, jensenshannon, kl_div, hellinger, chisquare, z)")]
+#[error(
+    "unknown stattest '{0}' (expected one of: ks, wasserstein, psi, jensenshannon, kl_div, hellinger, chisquare, z)"
+)]
 pub struct UnknownStatTest(pub String);
 
 impl FromStr for StatTest {
     type Err = UnknownStatTest;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        StatTest::ALL
-            .into_iter()
-            .find(|t| t.name() == s)
-            .ok_or_else(|| UnknownStatTest(s.to_owned()))
+        StatTest::ALL.into_iter().find(|t| t.name() == s).ok_or_else(|| UnknownStatTest(s.to_owned()))
     }
 }
 
-fn numeric_pair<'a>(reference: &'a Sample, current: &'a Sample, test: StatTest) -> (&'a NumericSample, &'a NumericSample) {
+fn numeric_pair<'a>(
+    reference: &'a Sample,
+    current: &'a Sample,
+    test: StatTest,
+) -> (&'a NumericSample, &'a NumericSample) {
     match (reference, current) {
         (Sample::Numeric(r), Sample::Numeric(c)) => (r, c),
         _ => panic!("{test} needs numeric samples; callers check StatTest::applies_to"),
@@ -193,7 +196,12 @@ fn numeric_pair<'a>(reference: &'a Sample, current: &'a Sample, test: StatTest) 
 /// Evidently's `get_binned_data`: shares per Sturges bin over the pooled data
 /// for numeric columns whose reference has more than 20 distinct values, else
 /// shares per distinct value. With `fill_zeros`, empty bins get a small share.
-fn binned_percents(column_type: ColumnType, reference: &Sample, current: &Sample, fill_zeros: bool) -> (Vec<f64>, Vec<f64>) {
+fn binned_percents(
+    column_type: ColumnType,
+    reference: &Sample,
+    current: &Sample,
+    fill_zeros: bool,
+) -> (Vec<f64>, Vec<f64>) {
     let (mut r, mut c) = match (column_type, reference, current) {
         (ColumnType::Numerical, Sample::Numeric(rs), Sample::Numeric(cs)) if rs.n_unique() > 20 => {
             let edges = sturges_edges(
@@ -209,10 +217,7 @@ fn binned_percents(column_type: ColumnType, reference: &Sample, current: &Sample
         }
         _ => {
             let counts = PairedCounts::new(reference, current);
-            (
-                shares(&counts.reference, counts.n_reference as f64),
-                shares(&counts.current, counts.n_current as f64),
-            )
+            (shares(&counts.reference, counts.n_reference as f64), shares(&counts.current, counts.n_current as f64))
         }
     };
     if fill_zeros {
@@ -328,12 +333,8 @@ fn z_test_p_value(reference: &Sample, current: &Sample) -> f64 {
 
 fn hellinger_categorical(counts: &PairedCounts) -> f64 {
     let (n1, n2) = (counts.n_reference as f64, counts.n_current as f64);
-    let overlap: f64 = counts
-        .reference
-        .iter()
-        .zip(&counts.current)
-        .map(|(&r, &c)| (r as f64 / n1 * (c as f64 / n2)).sqrt())
-        .sum();
+    let overlap: f64 =
+        counts.reference.iter().zip(&counts.current).map(|(&r, &c)| (r as f64 / n1 * (c as f64 / n2)).sqrt()).sum();
     (1.0 - overlap.clamp(0.0, 1.0)).sqrt()
 }
 
@@ -356,11 +357,7 @@ fn hellinger_numeric(r: &NumericSample, c: &NumericSample) -> f64 {
 /// numpy's `density=True`: count / bin width / total count.
 fn density(counts: &[u64], edges: &[f64]) -> Vec<f64> {
     let total: u64 = counts.iter().sum();
-    counts
-        .iter()
-        .zip(edges.windows(2))
-        .map(|(&n, w)| n as f64 / (w[1] - w[0]) / total as f64)
-        .collect()
+    counts.iter().zip(edges.windows(2)).map(|(&n, w)| n as f64 / (w[1] - w[0]) / total as f64).collect()
 }
 
 #[cfg(test)]
