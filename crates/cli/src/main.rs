@@ -1,1 +1,38 @@
-fn main() {}
+//! `absa-drift`: the command line of the absa-drift pipeline.
+
+mod dataset;
+mod drift_command;
+mod text_report;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "absa-drift", version, about = "Watch an aspect-based sentiment model for data and prediction drift")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compare a current table with a reference table (CSV or Parquet) and
+    /// report drift per column and for the dataset, as Evidently's
+    /// DataDriftTable does.
+    Drift(drift_command::DriftArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Drift(args) => drift_command::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("absa-drift: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

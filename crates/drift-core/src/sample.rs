@@ -59,7 +59,7 @@ impl NumericSample {
                 *v = 0.0;
             }
         }
-        values.sort_unstable_by(f64::total_cmp);
+        radix_sort(&mut values);
         NumericSample { sorted: values, integer }
     }
 
@@ -94,6 +94,50 @@ impl NumericSample {
     /// (value, count) runs of the sorted values.
     pub fn value_counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
         self.sorted.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as u64))
+    }
+}
+
+/// Sorts finite floats ascending. An LSD radix sort on order-preserving bit
+/// patterns: on a million values it is several times faster than a
+/// comparison sort, and sorting is most of the work of every numeric test.
+fn radix_sort(values: &mut [f64]) {
+    const DIGIT_BITS: u32 = 11;
+    const BUCKETS: usize = 1 << DIGIT_BITS;
+    if values.len() < 512 {
+        values.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    // Flip the sign bit of positives and all bits of negatives: the u64 order
+    // of the keys is then the numeric order of the floats.
+    let key = |v: f64| {
+        let bits = v.to_bits();
+        if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
+    };
+    let unkey = |k: u64| f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k });
+    let mut keys: Vec<u64> = values.iter().map(|&v| key(v)).collect();
+    let mut scratch = vec![0u64; keys.len()];
+    for shift in (0..64).step_by(DIGIT_BITS as usize) {
+        let mut counts = vec![0usize; BUCKETS];
+        for &k in &keys {
+            counts[((k >> shift) as usize) & (BUCKETS - 1)] += 1;
+        }
+        // A digit every key shares (the exponent's high bits, usually) needs no pass.
+        if counts.iter().any(|&c| c == keys.len()) {
+            continue;
+        }
+        let mut offset = 0;
+        for c in counts.iter_mut() {
+            (*c, offset) = (offset, offset + *c);
+        }
+        for &k in &keys {
+            let bucket = ((k >> shift) as usize) & (BUCKETS - 1);
+            scratch[counts[bucket]] = k;
+            counts[bucket] += 1;
+        }
+        std::mem::swap(&mut keys, &mut scratch);
+    }
+    for (v, k) in values.iter_mut().zip(keys) {
+        *v = unkey(k);
     }
 }
 
@@ -289,6 +333,30 @@ mod tests {
         let s = NumericSample::new(vec![3.0, f64::NAN, -0.0, f64::INFINITY, 1.0, 0.0], false);
         assert_eq!(s.sorted(), &[0.0, 0.0, 1.0, 3.0]);
         assert_eq!(s.n_unique(), 3);
+    }
+
+    #[test]
+    fn radix_sort_orders_like_a_comparison_sort() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut values: Vec<f64> = (0..5000)
+            .map(|i| match i % 4 {
+                0 => (next() % 1000) as f64 - 500.0,
+                1 => f64::from_bits(next() >> 2) * if next() % 2 == 0 { 1.0 } else { -1.0 },
+                2 => 0.0,
+                _ => (next() % 7) as f64 * 1e-300,
+            })
+            .filter(|v: &f64| v.is_finite())
+            .collect();
+        let mut expected = values.clone();
+        expected.sort_by(f64::total_cmp);
+        radix_sort(&mut values);
+        assert_eq!(values, expected);
     }
 
     #[test]
