@@ -10,22 +10,21 @@ use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, RecordBatch};
+use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Float64Type, Schema};
-use arrow::error::ArrowError;
 use drift_core::{CategoricalSample, Category, ColumnInput, ColumnType, NumericSample, Sample};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use regex::Regex;
 
-/// pandas' default missing-value markers (`read_csv`'s `STR_NA_VALUES`), so
-/// a CSV has the same missing values here as in Evidently.
-const PANDAS_NA_VALUES: &str =
-    r"^(|#N/A|#N/A N/A|#NA|-1\.#IND|-1\.#QNAN|-NaN|-nan|1\.#IND|1\.#QNAN|<NA>|N/A|NA|NULL|NaN|None|n/a|nan|null)$";
+use crate::pandas_csv::{self, CellType};
 
 /// Rows per batch: big enough to amortise, small enough to keep memory flat.
 const BATCH_ROWS: usize = 65_536;
+
+/// CSV column types are guessed from this many rows; a later cell that
+/// contradicts the guess makes the load start again from whole-file types.
+const CSV_GUESS_ROWS: usize = 4096;
 
 /// Bad input, always naming the file and, where it applies, row and column.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +51,18 @@ fn unreadable(path: &Path, e: impl std::fmt::Display) -> InputError {
     // One line, whatever the underlying reader printed.
     let message = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
     InputError::Unreadable { path: path.to_owned(), message }
+}
+
+/// A failed read: bad input, or a CSV type guess that a later row disproved.
+enum ReadError {
+    Input(InputError),
+    GuessDisproved,
+}
+
+impl From<InputError> for ReadError {
+    fn from(e: InputError) -> Self {
+        ReadError::Input(e)
+    }
 }
 
 /// Column types the user fixes instead of letting them be inferred.
@@ -89,13 +100,23 @@ impl StoredType {
             Float16 | Float32 | Float64 | Decimal32(..) | Decimal64(..) | Decimal128(..) | Decimal256(..) => {
                 StoredType::Float
             }
-            // An all-empty CSV column: pandas reads it as float NaN.
+            // A column of nulls only: pandas reads it as float NaN.
             Null => StoredType::Float,
             Boolean => StoredType::Boolean,
             Utf8 | LargeUtf8 | Utf8View => StoredType::Text,
             Date32 | Date64 | Timestamp(..) | Time32(_) | Time64(_) | Duration(_) | Interval(_) => StoredType::Temporal,
             Dictionary(_, value) => StoredType::of(value),
             _ => StoredType::Unsupported,
+        }
+    }
+
+    fn of_cells(cell_type: CellType) -> Self {
+        match cell_type {
+            CellType::Empty | CellType::Float => StoredType::Float,
+            CellType::Integer => StoredType::Integer,
+            CellType::Boolean => StoredType::Boolean,
+            // pandas does not parse dates in a CSV: they are text there too.
+            CellType::Text => StoredType::Text,
         }
     }
 
@@ -115,46 +136,53 @@ struct Table {
     path: PathBuf,
     format: FileFormat,
     columns: Vec<(String, StoredType)>,
+    /// CSV types come from the first rows only; see [`CSV_GUESS_ROWS`].
+    types_guessed: bool,
 }
 
 impl Table {
-    fn open(path: &Path) -> Result<Self, InputError> {
+    /// Opens a file and finds its columns' types; for a CSV, from the first
+    /// `guess_rows` rows (all rows when `None`).
+    fn open(path: &Path, guess_rows: Option<usize>) -> Result<Self, InputError> {
         let mut file = File::open(path).map_err(|source| InputError::Open { path: path.to_owned(), source })?;
         let mut magic = [0u8; 4];
         let read = file.read(&mut magic).map_err(|e| unreadable(path, e))?;
         if read == 0 {
             return Err(InputError::EmptyFile { path: path.to_owned() });
         }
-        let format = if &magic[..read] == b"PAR1" { FileFormat::Parquet } else { FileFormat::Csv };
-        let schema = match format {
-            FileFormat::Parquet => {
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| unreadable(path, e))?;
-                if builder.metadata().file_metadata().num_rows() == 0 {
-                    return Err(InputError::NoRows { path: path.to_owned() });
-                }
-                builder.schema().as_ref().clone()
+        if &magic[..read] == b"PAR1" {
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| unreadable(path, e))?;
+            if builder.metadata().file_metadata().num_rows() == 0 {
+                return Err(InputError::NoRows { path: path.to_owned() });
             }
-            FileFormat::Csv => {
-                let (schema, rows) =
-                    csv_format().infer_schema(csv_body(path)?, None).map_err(|e| unreadable(path, csv_message(e)))?;
-                if rows == 0 {
-                    return Err(InputError::NoRows { path: path.to_owned() });
+            let columns =
+                builder.schema().fields().iter().map(|f| (f.name().clone(), StoredType::of(f.data_type()))).collect();
+            return Ok(Table { path: path.to_owned(), format: FileFormat::Parquet, columns, types_guessed: false });
+        }
+        let names = csv_header(path)?;
+        let mut types = vec![CellType::Empty; names.len()];
+        let mut rows = 0;
+        let all: Vec<usize> = (0..names.len()).collect();
+        for batch in csv_cells(path, &names, &all, guess_rows.unwrap_or(BATCH_ROWS))? {
+            let batch = batch?;
+            rows += batch.num_rows();
+            for (cell_type, column) in types.iter_mut().zip(batch.columns()) {
+                for cell in column.as_string::<i32>().iter().flatten() {
+                    if !pandas_csv::is_missing(cell) {
+                        *cell_type = cell_type.widen(cell);
+                    }
                 }
-                schema
             }
-        };
-        let columns = schema
-            .fields()
-            .iter()
-            .map(|f| {
-                let stored = StoredType::of(f.data_type());
-                // pandas does not parse dates in a CSV: they are text there.
-                let stored =
-                    if format == FileFormat::Csv && stored == StoredType::Temporal { StoredType::Text } else { stored };
-                (f.name().clone(), stored)
-            })
-            .collect();
-        Ok(Table { path: path.to_owned(), format, columns })
+            if guess_rows.is_some_and(|limit| rows >= limit) {
+                break;
+            }
+        }
+        if rows == 0 {
+            return Err(InputError::NoRows { path: path.to_owned() });
+        }
+        let types_guessed = guess_rows.is_some_and(|limit| rows >= limit);
+        let columns = names.into_iter().zip(types).map(|(n, t)| (n, StoredType::of_cells(t))).collect();
+        Ok(Table { path: path.to_owned(), format: FileFormat::Csv, columns, types_guessed })
     }
 
     fn stored_type(&self, column: &str) -> Option<StoredType> {
@@ -162,20 +190,15 @@ impl Table {
     }
 
     /// Reads the given columns, each as numbers or as labels.
-    fn read(&self, wanted: &[(String, Role)]) -> Result<Vec<Accumulator>, InputError> {
+    fn read(&self, wanted: &[(String, Role)]) -> Result<Vec<Accumulator>, ReadError> {
         let indices: Vec<usize> =
             wanted.iter().map(|(name, _)| self.columns.iter().position(|(n, _)| n == name).unwrap()).collect();
-        let mut accumulators: Vec<Accumulator> =
-            wanted.iter().zip(&indices).map(|((_, role), &i)| Accumulator::new(*role, self.columns[i].1)).collect();
+        let mut accumulators: Vec<Accumulator> = wanted
+            .iter()
+            .zip(&indices)
+            .map(|((name, role), &i)| Accumulator::new(name, *role, self.columns[i].1))
+            .collect();
         let mut rows_before = 0;
-        let mut take = |batch: RecordBatch| -> Result<(), InputError> {
-            for (position, acc) in accumulators.iter_mut().enumerate() {
-                let column = &wanted[position].0;
-                acc.add(batch.column(position), rows_before, column, &self.path)?;
-            }
-            rows_before += batch.num_rows();
-            Ok(())
-        };
         match self.format {
             FileFormat::Parquet => {
                 let file =
@@ -188,32 +211,21 @@ impl Table {
                     .build()
                     .map_err(|e| unreadable(&self.path, e))?;
                 for batch in reader {
-                    take(batch.map_err(|e| unreadable(&self.path, e))?)?;
+                    let batch = batch.map_err(|e| unreadable(&self.path, e))?;
+                    for (acc, array) in accumulators.iter_mut().zip(batch.columns()) {
+                        acc.add_array(array, rows_before, &self.path)?;
+                    }
+                    rows_before += batch.num_rows();
                 }
             }
             FileFormat::Csv => {
-                // Read numbers as arrow parses them, everything else as text.
-                let fields: Vec<Field> = self
-                    .columns
-                    .iter()
-                    .map(|(name, stored)| {
-                        let data_type = match stored {
-                            StoredType::Integer => DataType::Int64,
-                            StoredType::Float => DataType::Float64,
-                            StoredType::Boolean => DataType::Boolean,
-                            _ => DataType::Utf8,
-                        };
-                        Field::new(name, data_type, true)
-                    })
-                    .collect();
-                let reader = arrow::csv::ReaderBuilder::new(Arc::new(Schema::new(fields)))
-                    .with_format(csv_format())
-                    .with_batch_size(BATCH_ROWS)
-                    .with_projection(indices.clone())
-                    .build(csv_body(&self.path)?)
-                    .map_err(|e| unreadable(&self.path, e))?;
-                for batch in reader {
-                    take(batch.map_err(|e| unreadable(&self.path, csv_message(e)))?)?;
+                let names: Vec<String> = self.columns.iter().map(|(n, _)| n.clone()).collect();
+                for batch in csv_cells(&self.path, &names, &indices, BATCH_ROWS)? {
+                    let batch = batch?;
+                    for (acc, array) in accumulators.iter_mut().zip(batch.columns()) {
+                        acc.add_cells(array.as_string::<i32>(), rows_before, &self.path, self.types_guessed)?;
+                    }
+                    rows_before += batch.num_rows();
                 }
             }
         }
@@ -221,10 +233,32 @@ impl Table {
     }
 }
 
-fn csv_format() -> arrow::csv::reader::Format {
-    arrow::csv::reader::Format::default()
+/// The header of a CSV file, after any UTF-8 byte-order mark.
+fn csv_header(path: &Path) -> Result<Vec<String>, InputError> {
+    let (schema, _) = arrow::csv::reader::Format::default()
         .with_header(true)
-        .with_null_regex(Regex::new(PANDAS_NA_VALUES).expect("valid regex"))
+        .infer_schema(csv_body(path)?, Some(0))
+        .map_err(|e| unreadable(path, e))?;
+    Ok(schema.fields().iter().map(|f| f.name().clone()).collect())
+}
+
+/// The cells of the chosen CSV columns as text, batch by batch. Only an
+/// empty cell is null here; pandas' other missing markers are the caller's.
+fn csv_cells(
+    path: &Path,
+    names: &[String],
+    projection: &[usize],
+    batch_rows: usize,
+) -> Result<impl Iterator<Item = Result<RecordBatch, InputError>>, InputError> {
+    let fields: Vec<Field> = names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
+    let reader = arrow::csv::ReaderBuilder::new(Arc::new(Schema::new(fields)))
+        .with_header(true)
+        .with_batch_size(batch_rows)
+        .with_projection(projection.to_vec())
+        .build(csv_body(path)?)
+        .map_err(|e| unreadable(path, e))?;
+    let path = path.to_owned();
+    Ok(reader.map(move |batch| batch.map_err(|e| unreadable(&path, e))))
 }
 
 /// The CSV file after any UTF-8 byte-order mark (spreadsheet exports have one).
@@ -236,15 +270,6 @@ fn csv_body(path: &Path) -> Result<BufReader<File>, InputError> {
     Ok(BufReader::with_capacity(1 << 20, file))
 }
 
-/// arrow's CSV message (it names the line and column) without its
-/// "Csv error:" / "Parser error:" prefix.
-fn csv_message(e: ArrowError) -> String {
-    match e {
-        ArrowError::CsvError(m) | ArrowError::ParseError(m) => m,
-        other => other.to_string(),
-    }
-}
-
 /// How a column is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
@@ -253,83 +278,129 @@ enum Role {
 }
 
 /// One column's values from one file, gathered batch by batch.
-enum Accumulator {
-    Numbers { values: Vec<f64>, nulls: usize, integer_type: bool },
-    Labels { text: HashMap<String, u64>, numbers: HashMap<u64, u64> },
+struct Accumulator {
+    column: String,
+    stored: StoredType,
+    values: Values,
+}
+
+enum Values {
+    /// `integer` while every value is an integer and none is missing: the
+    /// only case in which pandas keeps an integer dtype.
+    Numbers {
+        values: Vec<f64>,
+        integer: bool,
+    },
+    Labels {
+        text: HashMap<String, u64>,
+        numbers: HashMap<u64, u64>,
+    },
 }
 
 impl Accumulator {
-    fn new(role: Role, stored: StoredType) -> Self {
-        match role {
-            Role::Numbers => {
-                Accumulator::Numbers { values: Vec::new(), nulls: 0, integer_type: stored == StoredType::Integer }
-            }
-            Role::Labels => Accumulator::Labels { text: HashMap::new(), numbers: HashMap::new() },
+    fn new(column: &str, role: Role, stored: StoredType) -> Self {
+        let values = match role {
+            Role::Numbers => Values::Numbers { values: Vec::new(), integer: stored == StoredType::Integer },
+            Role::Labels => Values::Labels { text: HashMap::new(), numbers: HashMap::new() },
+        };
+        Accumulator { column: column.to_owned(), stored, values }
+    }
+
+    fn not_a_number(&self, path: &Path, row: usize, cell: &str) -> InputError {
+        InputError::NotANumber {
+            path: path.to_owned(),
+            row,
+            column: self.column.clone(),
+            value: cell.chars().take(40).collect(),
         }
     }
 
-    fn add(&mut self, array: &Arc<dyn Array>, rows_before: usize, column: &str, path: &Path) -> Result<(), InputError> {
+    /// Typed values from a Parquet file.
+    fn add_array(&mut self, array: &Arc<dyn Array>, rows_before: usize, path: &Path) -> Result<(), InputError> {
         let data_type = array.data_type();
-        match self {
-            Accumulator::Numbers { values, nulls, .. } => {
-                *nulls += array.null_count();
-                if StoredType::of(data_type).is_numeric() || data_type == &DataType::Boolean {
+        let numeric = StoredType::of(data_type).is_numeric() || data_type == &DataType::Boolean;
+        if numeric || !matches!(self.values, Values::Numbers { .. }) {
+            match &mut self.values {
+                Values::Numbers { values, integer } => {
+                    *integer &= array.null_count() == 0;
                     let floats = cast(array, &DataType::Float64).map_err(|e| unreadable(path, e))?;
                     values.extend(floats.as_primitive::<Float64Type>().iter().flatten());
-                } else {
-                    // Text the user declared numerical: every value must parse.
-                    let text = cast(array, &DataType::Utf8).map_err(|e| unreadable(path, e))?;
-                    for (i, v) in text.as_string::<i32>().iter().enumerate() {
-                        let Some(v) = v else { continue };
-                        let number = v.trim().parse::<f64>().map_err(|_| InputError::NotANumber {
-                            path: path.to_owned(),
-                            row: rows_before + i + 1,
-                            column: column.to_owned(),
-                            value: v.chars().take(40).collect(),
-                        })?;
-                        values.push(number);
-                    }
                 }
+                Values::Labels { text, numbers } => match StoredType::of(data_type) {
+                    StoredType::Integer | StoredType::Float => {
+                        let floats = cast(array, &DataType::Float64).map_err(|e| unreadable(path, e))?;
+                        floats.as_primitive::<Float64Type>().iter().flatten().for_each(|v| count_number(numbers, v));
+                    }
+                    StoredType::Boolean => array.as_boolean().iter().flatten().for_each(|v| count_bool(text, v)),
+                    _ => {
+                        let strings = cast(array, &DataType::Utf8).map_err(|e| unreadable(path, e))?;
+                        strings.as_string::<i32>().iter().flatten().for_each(|v| count_text(text, v));
+                    }
+                },
             }
-            Accumulator::Labels { text, numbers } => match StoredType::of(data_type) {
-                StoredType::Integer | StoredType::Float => {
-                    let floats = cast(array, &DataType::Float64).map_err(|e| unreadable(path, e))?;
-                    for v in floats.as_primitive::<Float64Type>().iter().flatten() {
-                        // NaN is missing, as in pandas; -0.0 and 0.0 are one label.
-                        if !v.is_nan() {
-                            *numbers.entry((v + 0.0).to_bits()).or_default() += 1;
-                        }
-                    }
+            return Ok(());
+        }
+        // Text the user declared numerical: every value must parse.
+        let strings = cast(array, &DataType::Utf8).map_err(|e| unreadable(path, e))?;
+        for (i, cell) in strings.as_string::<i32>().iter().enumerate() {
+            let Some(cell) = cell else { continue };
+            let number =
+                pandas_csv::parse_number(cell).ok_or_else(|| self.not_a_number(path, rows_before + i + 1, cell))?;
+            if let Values::Numbers { values, .. } = &mut self.values {
+                values.push(number);
+            }
+        }
+        Ok(())
+    }
+
+    /// CSV cells, read as pandas reads them. A cell that does not fit a
+    /// guessed type disproves the guess; one that does not fit a type known
+    /// from the whole file (or declared by the user) is an error.
+    fn add_cells(
+        &mut self,
+        cells: &StringArray,
+        rows_before: usize,
+        path: &Path,
+        guessed: bool,
+    ) -> Result<(), ReadError> {
+        let stored = self.stored;
+        for (i, cell) in cells.iter().enumerate() {
+            let Some(cell) = cell.filter(|c| !pandas_csv::is_missing(c)) else {
+                if let Values::Numbers { integer, .. } = &mut self.values {
+                    *integer = false;
                 }
-                StoredType::Boolean => {
-                    // Python's spelling, which also sorts False before True.
-                    for v in array.as_boolean().iter().flatten() {
-                        *text.entry(if v { "True" } else { "False" }.to_owned()).or_default() += 1;
+                continue;
+            };
+            let row = rows_before + i + 1;
+            match &mut self.values {
+                Values::Numbers { values, integer } => match pandas_csv::parse_number(cell) {
+                    Some(v) => {
+                        *integer = *integer && pandas_csv::is_integer(cell);
+                        values.push(v);
                     }
-                }
-                _ => {
-                    let strings = cast(array, &DataType::Utf8).map_err(|e| unreadable(path, e))?;
-                    for v in strings.as_string::<i32>().iter().flatten() {
-                        match text.get_mut(v) {
-                            Some(count) => *count += 1,
-                            None => {
-                                text.insert(v.to_owned(), 1);
-                            }
-                        }
-                    }
-                }
-            },
+                    None if guessed && stored.is_numeric() => return Err(ReadError::GuessDisproved),
+                    None => return Err(self.not_a_number(path, row, cell).into()),
+                },
+                Values::Labels { text, numbers } => match stored {
+                    StoredType::Integer | StoredType::Float => match pandas_csv::parse_number(cell) {
+                        Some(v) => count_number(numbers, v),
+                        None => return Err(ReadError::GuessDisproved),
+                    },
+                    StoredType::Boolean => match pandas_csv::parse_bool(cell) {
+                        Some(b) => count_bool(text, b),
+                        None => return Err(ReadError::GuessDisproved),
+                    },
+                    _ => count_text(text, cell),
+                },
+            }
         }
         Ok(())
     }
 
     fn into_sample(self) -> Sample {
-        match self {
-            // pandas keeps an integer dtype only when nothing is missing.
-            Accumulator::Numbers { values, nulls, integer_type } => {
-                Sample::Numeric(NumericSample::new(values, integer_type && nulls == 0))
-            }
-            Accumulator::Labels { text, numbers } => Sample::Categorical(CategoricalSample::from_counts(
+        match self.values {
+            Values::Numbers { values, integer } => Sample::Numeric(NumericSample::new(values, integer)),
+            Values::Labels { text, numbers } => Sample::Categorical(CategoricalSample::from_counts(
                 numbers
                     .into_iter()
                     .map(|(bits, c)| (Category::Number(f64::from_bits(bits)), c))
@@ -339,10 +410,48 @@ impl Accumulator {
     }
 }
 
+/// Numbers as labels: NaN is missing, as in pandas; -0.0 and 0.0 are one label.
+fn count_number(numbers: &mut HashMap<u64, u64>, v: f64) {
+    if !v.is_nan() {
+        *numbers.entry((v + 0.0).to_bits()).or_default() += 1;
+    }
+}
+
+/// Python's spelling, which also sorts False before True.
+fn count_bool(text: &mut HashMap<String, u64>, v: bool) {
+    count_text(text, if v { "True" } else { "False" });
+}
+
+fn count_text(text: &mut HashMap<String, u64>, v: &str) {
+    match text.get_mut(v) {
+        Some(count) => *count += 1,
+        None => {
+            text.insert(v.to_owned(), 1);
+        }
+    }
+}
+
 /// Reads both files and returns the columns to compare, typed as Evidently
 /// would type them (or as `overrides` say).
 pub fn load(reference: &Path, current: &Path, overrides: &ColumnOverrides) -> Result<Columns, InputError> {
-    let (ref_table, cur_table) = (Table::open(reference)?, Table::open(current)?);
+    match load_with(reference, current, overrides, Some(CSV_GUESS_ROWS)) {
+        Err(ReadError::GuessDisproved) => match load_with(reference, current, overrides, None) {
+            Err(ReadError::GuessDisproved) => unreachable!("types from the whole file cannot be disproved"),
+            Err(ReadError::Input(e)) => Err(e),
+            Ok(columns) => Ok(columns),
+        },
+        Err(ReadError::Input(e)) => Err(e),
+        Ok(columns) => Ok(columns),
+    }
+}
+
+fn load_with(
+    reference: &Path,
+    current: &Path,
+    overrides: &ColumnOverrides,
+    guess_rows: Option<usize>,
+) -> Result<Columns, ReadError> {
+    let (ref_table, cur_table) = (Table::open(reference, guess_rows)?, Table::open(current, guess_rows)?);
     for (option, names) in
         [("numerical", &overrides.numerical), ("categorical", &overrides.categorical), ("ignore", &overrides.ignore)]
     {
@@ -354,16 +463,16 @@ pub fn load(reference: &Path, current: &Path, overrides: &ColumnOverrides) -> Re
                 option,
                 reference: reference.to_owned(),
                 current: current.to_owned(),
-            });
+            }
+            .into());
         }
     }
     if let Some(column) = overrides.numerical.intersection(&overrides.categorical).next() {
-        return Err(InputError::ConflictingTypes { column: column.clone() });
+        return Err(InputError::ConflictingTypes { column: column.clone() }.into());
     }
 
     let mut wanted: Vec<(String, Role)> = Vec::new();
     let mut skipped = Vec::new();
-    let mut in_both = false;
     for (name, ref_type) in &ref_table.columns {
         if overrides.ignore.contains(name) {
             continue;
@@ -372,31 +481,24 @@ pub fn load(reference: &Path, current: &Path, overrides: &ColumnOverrides) -> Re
             skipped.push((name.clone(), format!("column '{name}' is only in the reference data")));
             continue;
         };
-        in_both = true;
         let role = if overrides.numerical.contains(name) {
             Role::Numbers
         } else if overrides.categorical.contains(name) {
             Role::Labels
+        } else if *ref_type == StoredType::Temporal || cur_type == StoredType::Temporal {
+            skipped.push((
+                name.clone(),
+                format!("column '{name}' holds dates or times, which are not tested for drift (as in Evidently)"),
+            ));
+            continue;
+        } else if *ref_type == StoredType::Unsupported || cur_type == StoredType::Unsupported {
+            skipped.push((name.clone(), format!("column '{name}' holds neither numbers nor labels")));
+            continue;
+        } else if ref_type.is_numeric() {
+            // The reference's type decides, as in Evidently.
+            Role::Numbers
         } else {
-            match (ref_type, cur_type) {
-                (StoredType::Temporal, _) | (_, StoredType::Temporal) => {
-                    skipped.push((
-                        name.clone(),
-                        format!(
-                            "column '{name}' holds dates or times, which are not tested for drift (as in Evidently)"
-                        ),
-                    ));
-                    continue;
-                }
-                (StoredType::Unsupported, _) | (_, StoredType::Unsupported) => {
-                    skipped
-                        .push((name.clone(), format!("column '{name}' has a type that is neither numbers nor labels")));
-                    continue;
-                }
-                // The reference's type decides, as in Evidently.
-                (t, _) if t.is_numeric() => Role::Numbers,
-                _ => Role::Labels,
-            }
+            Role::Labels
         };
         wanted.push((name.clone(), role));
     }
@@ -405,8 +507,8 @@ pub fn load(reference: &Path, current: &Path, overrides: &ColumnOverrides) -> Re
             skipped.push((name.clone(), format!("column '{name}' is only in the current data")));
         }
     }
-    if !in_both {
-        return Err(InputError::NoCommonColumns { reference: reference.to_owned(), current: current.to_owned() });
+    if !ref_table.columns.iter().any(|(name, _)| cur_table.stored_type(name).is_some()) {
+        return Err(InputError::NoCommonColumns { reference: reference.to_owned(), current: current.to_owned() }.into());
     }
 
     // The two files are independent: read them on both cores.

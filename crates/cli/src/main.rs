@@ -2,6 +2,7 @@
 
 mod dataset;
 mod drift_command;
+mod pandas_csv;
 mod text_report;
 
 use std::process::ExitCode;

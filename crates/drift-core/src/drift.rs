@@ -2,11 +2,12 @@
 //! (`evidently/legacy/calculations/data_drift.py`, `registry.py`).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::sample::{Sample, pooled_n_unique};
+use crate::sample::{Sample, pooled_n_unique_capped};
 use crate::stattest::{ColumnType, StatTest};
 
 /// Which tests and thresholds to use. `None` means Evidently's default.
@@ -62,7 +63,8 @@ impl DriftOptions {
 /// Evidently's automatic choice of test (`_get_default_stattest`), from the
 /// reference size and the number of distinct values on both sides.
 pub fn default_stattest(column_type: ColumnType, reference: &Sample, current: &Sample) -> StatTest {
-    let n_values = pooled_n_unique(reference, current);
+    // Only "at most 2" and "at most 5" matter.
+    let n_values = pooled_n_unique_capped(reference, current, 6);
     let small_reference = reference.len() <= 1000;
     match (column_type, small_reference) {
         (ColumnType::Numerical, true) if n_values <= 5 => {
@@ -201,16 +203,51 @@ pub fn dataset_drift(
     if !(options.drift_share > 0.0 && options.drift_share <= 1.0) {
         return Err(DriftError::InvalidDriftShare(options.drift_share));
     }
+    let columns: Vec<ColumnInput> = columns.into_iter().collect();
     let mut tested = Vec::new();
     let mut skipped = Vec::new();
-    for c in columns {
-        match column_drift(&c.name, c.column_type, &c.reference, &c.current, options) {
-            Ok(d) => tested.push((c.name, d)),
-            Err(e @ ColumnError::Empty { .. }) => skipped.push((c.name, e.to_string())),
+    for (c, result) in columns.iter().zip(compare_columns(&columns, options)) {
+        match result {
+            Ok(d) => tested.push((c.name.clone(), d)),
+            Err(e @ ColumnError::Empty { .. }) => skipped.push((c.name.clone(), e.to_string())),
             Err(e) => return Err(e.into()),
         }
     }
     Ok(summarize(tested, skipped, options.drift_share))
+}
+
+/// [`column_drift`] for every column, in order, spread over the available
+/// cores: columns are independent and a wide table has many.
+fn compare_columns(columns: &[ColumnInput], options: &DriftOptions) -> Vec<Result<ColumnDrift, ColumnError>> {
+    let compare = |c: &ColumnInput| column_drift(&c.name, c.column_type, &c.reference, &c.current, options);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(columns.len());
+    if threads <= 1 {
+        return columns.iter().map(compare).collect();
+    }
+    // Each worker takes the next column when it is free, so one slow column
+    // (an exact K-S, say) does not hold up a fixed share of the others.
+    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<Result<ColumnDrift, ColumnError>>> = vec![None; columns.len()];
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(column) = columns.get(i) else { break done };
+                        done.push((i, compare(column)));
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            for (i, result) in worker.join().expect("a drift worker panicked") {
+                results[i] = Some(result);
+            }
+        }
+    });
+    results.into_iter().map(|r| r.expect("every column is compared")).collect()
 }
 
 /// Builds the report from per-column results.

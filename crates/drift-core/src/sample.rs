@@ -91,6 +91,11 @@ impl NumericSample {
         self.value_counts().count()
     }
 
+    /// min(distinct values, cap): cheap when only a threshold matters.
+    pub fn n_unique_capped(&self, cap: usize) -> usize {
+        self.value_counts().take(cap).count()
+    }
+
     /// (value, count) runs of the sorted values.
     pub fn value_counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
         self.sorted.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as u64))
@@ -98,12 +103,10 @@ impl NumericSample {
 }
 
 /// Sorts finite floats ascending. An LSD radix sort on order-preserving bit
-/// patterns: on a million values it is several times faster than a
-/// comparison sort, and sorting is most of the work of every numeric test.
+/// patterns, byte by byte, with every byte's histogram counted in one pass:
+/// sorting is most of the work of every numeric test.
 fn radix_sort(values: &mut [f64]) {
-    const DIGIT_BITS: u32 = 11;
-    const BUCKETS: usize = 1 << DIGIT_BITS;
-    if values.len() < 512 {
+    if values.len() < 4096 {
         values.sort_unstable_by(f64::total_cmp);
         return;
     }
@@ -115,24 +118,29 @@ fn radix_sort(values: &mut [f64]) {
     };
     let unkey = |k: u64| f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k });
     let mut keys: Vec<u64> = values.iter().map(|&v| key(v)).collect();
-    let mut scratch = vec![0u64; keys.len()];
-    for shift in (0..64).step_by(DIGIT_BITS as usize) {
-        let mut counts = vec![0usize; BUCKETS];
-        for &k in &keys {
-            counts[((k >> shift) as usize) & (BUCKETS - 1)] += 1;
+    let mut histograms = [[0usize; 256]; 8];
+    for &k in &keys {
+        for (byte, histogram) in histograms.iter_mut().enumerate() {
+            histogram[((k >> (8 * byte)) & 0xFF) as usize] += 1;
         }
-        // A digit every key shares (the exponent's high bits, usually) needs no pass.
-        if counts.iter().any(|&c| c == keys.len()) {
+    }
+    let mut scratch = vec![0u64; keys.len()];
+    for (byte, histogram) in histograms.iter().enumerate() {
+        // A byte every key shares (the exponent's, often) needs no pass.
+        if histogram.contains(&keys.len()) {
             continue;
         }
-        let mut offset = 0;
-        for c in counts.iter_mut() {
-            (*c, offset) = (offset, offset + *c);
+        let mut offsets = [0usize; 256];
+        let mut total = 0;
+        for (offset, &count) in offsets.iter_mut().zip(histogram) {
+            *offset = total;
+            total += count;
         }
+        let shift = 8 * byte;
         for &k in &keys {
-            let bucket = ((k >> shift) as usize) & (BUCKETS - 1);
-            scratch[counts[bucket]] = k;
-            counts[bucket] += 1;
+            let bucket = ((k >> shift) & 0xFF) as usize;
+            scratch[offsets[bucket]] = k;
+            offsets[bucket] += 1;
         }
         std::mem::swap(&mut keys, &mut scratch);
     }
@@ -222,11 +230,13 @@ impl Ord for Category {
     }
 }
 
-/// Distinct values in the pooled sample (pandas `concat(...).nunique()`).
-pub fn pooled_n_unique(reference: &Sample, current: &Sample) -> usize {
+/// Distinct values in the pooled sample (pandas `concat(...).nunique()`),
+/// counted up to `cap`: the automatic choice of test only asks whether
+/// there are more than a handful.
+pub fn pooled_n_unique_capped(reference: &Sample, current: &Sample, cap: usize) -> usize {
     match (reference, current) {
-        (Sample::Numeric(r), Sample::Numeric(c)) => pooled_distinct_sorted(r.sorted(), c.sorted()),
-        _ => PairedCounts::new(reference, current).n_keys(),
+        (Sample::Numeric(r), Sample::Numeric(c)) => EcdfSteps::new(r.sorted(), c.sorted()).take(cap).count(),
+        _ => PairedCounts::new(reference, current).n_keys().min(cap),
     }
 }
 
@@ -344,7 +354,7 @@ mod tests {
             state ^= state << 17;
             state
         };
-        let mut values: Vec<f64> = (0..5000)
+        let mut values: Vec<f64> = (0..20_000)
             .map(|i| match i % 4 {
                 0 => (next() % 1000) as f64 - 500.0,
                 1 => f64::from_bits(next() >> 2) * if next() % 2 == 0 { 1.0 } else { -1.0 },

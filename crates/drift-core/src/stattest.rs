@@ -203,7 +203,7 @@ fn binned_percents(
     fill_zeros: bool,
 ) -> (Vec<f64>, Vec<f64>) {
     let (mut r, mut c) = match (column_type, reference, current) {
-        (ColumnType::Numerical, Sample::Numeric(rs), Sample::Numeric(cs)) if rs.n_unique() > 20 => {
+        (ColumnType::Numerical, Sample::Numeric(rs), Sample::Numeric(cs)) if rs.n_unique_capped(21) > 20 => {
             let edges = sturges_edges(
                 rs.min().min(cs.min()),
                 rs.max().max(cs.max()),
