@@ -119,14 +119,15 @@ def versions():
     return {"evidently": evidently.__version__, "pandas": pd.__version__, "numpy": np.__version__, "scipy": scipy.__version__}
 
 
-def cli_fixture(name, description, ref, cur, runs):
+def cli_fixture(name, description, ref, cur, runs, encoding="utf-8", csv_only=False):
     """CSV + Parquet files and Evidently's result when it infers column types."""
     out_dir = CLI_OUT / name
     out_dir.mkdir(parents=True, exist_ok=True)
-    ref.to_csv(out_dir / "reference.csv", index=False)
-    cur.to_csv(out_dir / "current.csv", index=False)
-    ref.to_parquet(out_dir / "reference.parquet", index=False)
-    cur.to_parquet(out_dir / "current.parquet", index=False)
+    ref.to_csv(out_dir / "reference.csv", index=False, encoding=encoding)
+    cur.to_csv(out_dir / "current.csv", index=False, encoding=encoding)
+    if not csv_only:
+        ref.to_parquet(out_dir / "reference.parquet", index=False)
+        cur.to_parquet(out_dir / "current.parquet", index=False)
     # Read back as a user would, so Evidently sees what the files hold.
     ref_csv, cur_csv = pd.read_csv(out_dir / "reference.csv"), pd.read_csv(out_dir / "current.csv")
     mapping = ColumnMapping(target=None, prediction=None)
@@ -299,7 +300,21 @@ def main():
     ref_small = ref.sample(400, random_state=2).reset_index(drop=True)
     ref_small.loc[ref_small.sample(40, random_state=3).index, "text_length"] = np.nan
     cur_small = cur.sample(300, random_state=4).reset_index(drop=True)
-    cli_fixture("small_with_missing", "small files with missing numbers: K-S and chi-square", ref_small, cur_small, [("auto", {})])
+    # Written with a UTF-8 byte-order mark, as spreadsheet exports are.
+    cli_fixture("small_with_missing", "small files with missing numbers and a BOM: K-S and chi-square", ref_small, cur_small,
+                [("auto", {})], encoding="utf-8-sig")
+
+    # Types that only show late in the file: numbers for 5000 rows, then a
+    # word (pandas: the whole column is text); integers, then one float.
+    n = 7000
+    late_text = rng.normal(0, 1, n).round(3).astype(object)
+    late_text[5000] = "unknown"
+    late_float = rng.integers(0, 40, n).astype(object)
+    late_float[6000] = 2.5
+    ref = pd.DataFrame({"late_text": late_text, "late_float": late_float, "plain": rng.normal(0, 1, n)})
+    cur = pd.DataFrame({"late_text": rng.normal(0.1, 1, n).round(3), "late_float": rng.integers(0, 42, n), "plain": rng.normal(0.05, 1, n)})
+    cli_fixture("late_types", "a column that turns to text after 5000 rows, integers that turn float", ref, cur,
+                [("auto", {}), ("psi", {"stattest": "psi"})], csv_only=True)
 
 
 if __name__ == "__main__":

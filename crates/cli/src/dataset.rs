@@ -160,6 +160,16 @@ impl Table {
             return Ok(Table { path: path.to_owned(), format: FileFormat::Parquet, columns, types_guessed: false });
         }
         let names = csv_header(path)?;
+        if let [only] = names.as_slice()
+            && let Some(delimiter) = [';', '\t', '|'].into_iter().find(|d| only.contains(*d))
+        {
+            return Err(unreadable(
+                path,
+                format!(
+                    "the header is one column, '{only}': is the file {delimiter:?}-separated? A CSV must use commas"
+                ),
+            ));
+        }
         let mut types = vec![CellType::Empty; names.len()];
         let mut rows = 0;
         let all: Vec<usize> = (0..names.len()).collect();
