@@ -13,7 +13,7 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Float64Type, Schema};
-use drift_core::{CategoricalSample, Category, ColumnInput, ColumnType, NumericSample, Sample};
+use drift_core::{CategoricalSample, Category, ColumnInput, ColumnType, NumericSampleBuilder, Sample};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -295,12 +295,9 @@ struct Accumulator {
 }
 
 enum Values {
-    /// `integer` while every value is an integer and none is missing: the
-    /// only case in which pandas keeps an integer dtype.
-    Numbers {
-        values: Vec<f64>,
-        integer: bool,
-    },
+    /// Integer while every value is an integer and none is missing: the only
+    /// case in which pandas keeps an integer dtype.
+    Numbers(NumericSampleBuilder),
     Labels {
         text: HashMap<String, u64>,
         numbers: HashMap<u64, u64>,
@@ -310,7 +307,7 @@ enum Values {
 impl Accumulator {
     fn new(column: &str, role: Role, stored: StoredType) -> Self {
         let values = match role {
-            Role::Numbers => Values::Numbers { values: Vec::new(), integer: stored == StoredType::Integer },
+            Role::Numbers => Values::Numbers(NumericSampleBuilder::new(stored == StoredType::Integer)),
             Role::Labels => Values::Labels { text: HashMap::new(), numbers: HashMap::new() },
         };
         Accumulator { column: column.to_owned(), stored, values }
@@ -329,12 +326,14 @@ impl Accumulator {
     fn add_array(&mut self, array: &Arc<dyn Array>, rows_before: usize, path: &Path) -> Result<(), InputError> {
         let data_type = array.data_type();
         let numeric = StoredType::of(data_type).is_numeric() || data_type == &DataType::Boolean;
-        if numeric || !matches!(self.values, Values::Numbers { .. }) {
+        if numeric || !matches!(self.values, Values::Numbers(_)) {
             match &mut self.values {
-                Values::Numbers { values, integer } => {
-                    *integer &= array.null_count() == 0;
+                Values::Numbers(builder) => {
+                    if array.null_count() > 0 {
+                        builder.not_integer();
+                    }
                     let floats = cast(array, &DataType::Float64).map_err(|e| unreadable(path, e))?;
-                    values.extend(floats.as_primitive::<Float64Type>().iter().flatten());
+                    floats.as_primitive::<Float64Type>().iter().flatten().for_each(|v| builder.push(v));
                 }
                 Values::Labels { text, numbers } => match StoredType::of(data_type) {
                     StoredType::Integer | StoredType::Float => {
@@ -356,8 +355,8 @@ impl Accumulator {
             let Some(cell) = cell else { continue };
             let number =
                 pandas_csv::parse_number(cell).ok_or_else(|| self.not_a_number(path, rows_before + i + 1, cell))?;
-            if let Values::Numbers { values, .. } = &mut self.values {
-                values.push(number);
+            if let Values::Numbers(builder) = &mut self.values {
+                builder.push(number);
             }
         }
         Ok(())
@@ -376,17 +375,19 @@ impl Accumulator {
         let stored = self.stored;
         for (i, cell) in cells.iter().enumerate() {
             let Some(cell) = cell.filter(|c| !pandas_csv::is_missing(c)) else {
-                if let Values::Numbers { integer, .. } = &mut self.values {
-                    *integer = false;
+                if let Values::Numbers(builder) = &mut self.values {
+                    builder.not_integer();
                 }
                 continue;
             };
             let row = rows_before + i + 1;
             match &mut self.values {
-                Values::Numbers { values, integer } => match pandas_csv::parse_number(cell) {
+                Values::Numbers(builder) => match pandas_csv::parse_number(cell) {
                     Some(v) => {
-                        *integer = *integer && pandas_csv::is_integer(cell);
-                        values.push(v);
+                        if builder.is_integer() && !pandas_csv::is_integer(cell) {
+                            builder.not_integer();
+                        }
+                        builder.push(v);
                     }
                     None if guessed && stored.is_numeric() => return Err(ReadError::GuessDisproved),
                     None => return Err(self.not_a_number(path, row, cell).into()),
@@ -409,7 +410,7 @@ impl Accumulator {
 
     fn into_sample(self) -> Sample {
         match self.values {
-            Values::Numbers { values, integer } => Sample::Numeric(NumericSample::new(values, integer)),
+            Values::Numbers(builder) => Sample::Numeric(builder.finish()),
             Values::Labels { text, numbers } => Sample::Categorical(CategoricalSample::from_counts(
                 numbers
                     .into_iter()

@@ -1,0 +1,44 @@
+# absa-drift: the everyday commands. `make help` lists them.
+.PHONY: help run build test lint fmt fmt-check clippy bench bench-drift fixtures venv clean
+
+CARGO ?= cargo
+BIN := target/release/absa-drift
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+run: build ## The main job: drift between the bundled example files
+	$(BIN) drift --reference data/examples/reference.csv --current data/examples/current.csv
+
+build: ## Release build of the absa-drift binary
+	$(CARGO) build --release --locked -p absa-drift-cli
+
+test: ## Every test (what CI runs)
+	bash scripts/test.sh
+
+lint: fmt-check clippy ## Formatting and clippy, as CI checks them
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+bench: ## Criterion benches of the drift tests
+	$(CARGO) bench -p drift-core
+
+bench-drift: build venv ## absa-drift against Evidently on 1M + 1M rows (ROWS=..., RUNS=...)
+	.venv/bin/python scripts/bench/bench_drift.py $(BIN) --rows $(or $(ROWS),1000000) --runs $(or $(RUNS),3)
+
+fixtures: venv ## Regenerate the Evidently and scipy reference values
+	.venv/bin/python scripts/evidently/generate_fixtures.py
+
+venv: ## Python venv (.venv) with the pinned Evidently, pandas, scipy
+	bash scripts/python-venv.sh
+
+clean: ## Remove build output, the venv and benchmark data
+	$(CARGO) clean
+	rm -rf .venv bench-data
