@@ -251,7 +251,7 @@ fn compare_columns(columns: &[ColumnInput], options: &DriftOptions) -> Vec<Resul
 }
 
 /// Builds the report from per-column results.
-pub fn summarize(
+fn summarize(
     columns: Vec<(String, ColumnDrift)>,
     skipped_columns: Vec<(String, String)>,
     drift_share: f64,

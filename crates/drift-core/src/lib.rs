@@ -13,7 +13,7 @@ mod stattest;
 
 pub use drift::{
     ColumnDrift, ColumnError, ColumnInput, DriftError, DriftOptions, DriftReport, column_drift, dataset_drift,
-    default_stattest, summarize,
+    default_stattest,
 };
 pub use sample::{CategoricalSample, Category, NumericSample, NumericSampleBuilder, Sample};
 pub use stattest::{ColumnType, StatTest, UnknownStatTest};

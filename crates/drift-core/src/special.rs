@@ -17,7 +17,7 @@ const MAX_LOG: f64 = 7.097_827_128_933_84e2;
 const MACHINE_EPSILON: f64 = 1.110_223_024_625_156_5e-16;
 
 /// ln Γ(x) for x > 0 (Lanczos approximation, g = 7, n = 9; ~1e-15 relative).
-pub fn ln_gamma(x: f64) -> f64 {
+fn ln_gamma(x: f64) -> f64 {
     const G: f64 = 7.0;
     const COEFFS: [f64; 9] = [
         0.999_999_999_999_809_9,
@@ -44,7 +44,7 @@ pub fn ln_gamma(x: f64) -> f64 {
 }
 
 /// Regularised upper incomplete gamma Q(a, x) = Γ(a, x) / Γ(a) (Cephes `igamc`).
-pub fn gamma_q(a: f64, x: f64) -> f64 {
+fn gamma_q(a: f64, x: f64) -> f64 {
     if x.is_nan() || a.is_nan() || x < 0.0 || a < 0.0 {
         return f64::NAN;
     }
@@ -131,7 +131,7 @@ pub fn chi2_sf(x: f64, df: f64) -> f64 {
 
 /// Complementary error function, to ~1e-16 relative for all x
 /// (W. J. Cody's rational approximations, CALERF).
-pub fn erfc(x: f64) -> f64 {
+fn erfc(x: f64) -> f64 {
     if x.is_nan() {
         return f64::NAN;
     }
