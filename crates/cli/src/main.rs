@@ -3,6 +3,7 @@
 mod dataset;
 mod drift_command;
 mod pandas_csv;
+mod simulate_command;
 mod text_report;
 
 use std::process::ExitCode;
@@ -22,12 +23,16 @@ enum Command {
     /// report drift per column and for the dataset, as Evidently's
     /// DataDriftTable does.
     Drift(drift_command::DriftArgs),
+    /// Write synthetic TikTok comments (exporter CSV format) with aspect
+    /// labels: a training set and hourly batches with a drift scenario.
+    Simulate(simulate_command::SimulateArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Drift(args) => drift_command::run(&args),
+        Command::Drift(args) => drift_command::run(&args).map_err(|e| e.to_string()),
+        Command::Simulate(args) => simulate_command::run(&args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -260,3 +260,40 @@ fn columns_in_one_file_only_are_listed_as_not_compared() {
     assert!(report["skipped_columns"]["b"].as_str().unwrap().contains("only in the reference"));
     assert!(report["skipped_columns"]["c"].as_str().unwrap().contains("only in the current"));
 }
+
+#[test]
+fn the_bundled_data_is_exactly_what_simulate_writes() {
+    let out = std::env::temp_dir().join(format!("absa-drift-simulate-{}", std::process::id()));
+    let result = absa_drift(&["simulate", "--out", out.to_str().unwrap()]);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let bundled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let mut compared = 0;
+    for dir in ["train", "hourly"] {
+        for entry in std::fs::read_dir(out.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap();
+            let committed = std::fs::read(bundled.join(dir).join(name)).unwrap_or_default();
+            assert!(
+                committed == std::fs::read(&path).unwrap(),
+                "data/{dir}/{} differs from a fresh simulate",
+                name.to_string_lossy()
+            );
+            compared += 1;
+        }
+    }
+    assert_eq!(
+        compared,
+        2 + 1 + 48 * 2 + 1,
+        "train: comments, labels, manifest; hourly: 48 batches with labels, manifest"
+    );
+    std::fs::remove_dir_all(out).unwrap();
+}
+
+#[test]
+fn simulate_reports_an_unwritable_directory() {
+    let result =
+        absa_drift(&["simulate", "--out", "/proc/absa-drift-cannot-write-here", "--train", "10", "--hours", "1"]);
+    assert_eq!(result.status.code(), Some(2));
+    let err = String::from_utf8(result.stderr).unwrap();
+    assert!(err.contains("/proc/absa-drift-cannot-write-here") && err.contains("cannot write"), "{err}");
+}

@@ -1,0 +1,20 @@
+//! A seeded simulator of TikTok-style comments on product videos, with
+//! aspect-sentiment labels and named drift scenarios.
+//!
+//! No licensed, labelled TikTok corpus can be shipped, so the project's data
+//! is generated: varied sentence patterns, slang, emoji, typos, negation
+//! ("not bad at all"), intensifiers, questions, replies, several aspects per
+//! comment or none. The same seed always gives the same bytes.
+
+mod exporter_csv;
+mod generator;
+mod rng;
+mod scenario;
+mod taxonomy;
+
+pub use exporter_csv::{HEADER, exporter_time, iso_hour, write_exporter_csv, write_labels_csv};
+pub use generator::{
+    Comment, Generator, HOURLY_START, NEW_SLANG_NEGATIVE, NEW_SLANG_POSITIVE, Polarity, TRAINING_START, User,
+};
+pub use scenario::{Scenario, UnknownScenario};
+pub use taxonomy::{Aspect, BUNDLED_TAXONOMY, Taxonomy, TaxonomyError};
