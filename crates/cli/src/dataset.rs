@@ -33,6 +33,8 @@ pub enum InputError {
     Open { path: PathBuf, source: std::io::Error },
     #[error("{path}: the file is empty")]
     EmptyFile { path: PathBuf },
+    #[error("{path}: the file has no header row")]
+    NoHeader { path: PathBuf },
     #[error("{path}: the file has a header but no data rows")]
     NoRows { path: PathBuf },
     #[error("{path}: {message}")]
@@ -160,6 +162,9 @@ impl Table {
             return Ok(Table { path: path.to_owned(), format: FileFormat::Parquet, columns, types_guessed: false });
         }
         let names = csv_header(path)?;
+        if names.is_empty() {
+            return Err(InputError::NoHeader { path: path.to_owned() });
+        }
         if let [only] = names.as_slice()
             && let Some(delimiter) = [';', '\t', '|'].into_iter().find(|d| only.contains(*d))
         {

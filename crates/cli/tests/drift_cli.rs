@@ -163,6 +163,13 @@ fn an_empty_file_is_named() {
 }
 
 #[test]
+fn a_file_with_only_a_byte_order_mark_has_no_header() {
+    let (code, _, err) = run_on("bomonly", &[("ref.csv", GOOD), ("cur.csv", b"\xef\xbb\xbf")], &[]);
+    assert_eq!(code, 2);
+    assert_one_line_error(&err, &["cur.csv", "no header row"]);
+}
+
+#[test]
 fn a_header_without_rows_is_named() {
     let (code, _, err) = run_on("header", &[("ref.csv", b"a,b\n"), ("cur.csv", GOOD)], &[]);
     assert_eq!(code, 2);
