@@ -33,10 +33,11 @@ bench: ## Criterion benches of the drift tests
 bench-drift: build venv ## absa-drift against Evidently on 1M + 1M rows (ROWS=..., RUNS=...)
 	.venv/bin/python scripts/bench/bench_drift.py $(BIN) --rows $(or $(ROWS),1000000) --runs $(or $(RUNS),3)
 
-fixtures: venv ## Regenerate the Evidently and scipy reference values
+fixtures: venv ## Regenerate the Evidently, scipy and XGBoost reference values
 	.venv/bin/python scripts/evidently/generate_fixtures.py
+	.venv/bin/python scripts/xgboost/make_predictor_fixtures.py
 
-venv: ## Python venv (.venv) with the pinned Evidently, pandas, scipy
+venv: ## Python venv (.venv) with the pinned Evidently, pandas, scipy, XGBoost
 	bash scripts/python-venv.sh
 
 clean: ## Remove build output, the venv and benchmark data
