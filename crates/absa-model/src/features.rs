@@ -231,14 +231,12 @@ impl Featurizer {
     pub fn featurize(&self, text: &str) -> Vec<AspectFeatures> {
         let tokens = tokenize(text);
         let mentions = self.extractor.extract(text);
-        let mut seen: Vec<&str> = Vec::new();
-        let distinct = mentions.iter().filter(|m| {
-            !seen.contains(&m.aspect.as_str()) && {
-                seen.push(&m.aspect);
-                true
+        let mut distinct: Vec<&AspectMention> = Vec::new();
+        for m in &mentions {
+            if !distinct.iter().any(|d| d.aspect == m.aspect) {
+                distinct.push(m);
             }
-        });
-        let distinct: Vec<&AspectMention> = distinct.collect();
+        }
         distinct
             .iter()
             .map(|m| AspectFeatures { mention: (*m).clone(), values: self.values(text, &tokens, m, distinct.len()) })
