@@ -1,0 +1,307 @@
+//! Reads TikTok comment-exporter CSV files: a UTF-8 byte-order mark
+//! (optional here), a fixed quoted header, ids written as Excel text
+//! formulas (`="7226…"`), times as `DD/MM/YYYY, HH:MM:SS`, `Yes`/`No` flags
+//! and empty cells for absent values.
+//!
+//! A file whose header is wrong is refused as a whole ([`FileError`]). A bad
+//! row is returned as a [`RowError`] that names the row and field and keeps
+//! the row's original text, so a caller can quarantine it and go on: nothing
+//! is dropped silently.
+
+use std::fmt;
+
+/// The exporter's columns, in order.
+pub const HEADER: [&str; 12] = [
+    "Comment ID",
+    "Reply to Which Comment",
+    "User ID",
+    "Username",
+    "Nick Name",
+    "Comment",
+    "Comment Time",
+    "Digg Count",
+    "Author Digged",
+    "Reply Count",
+    "Pinned to Top",
+    "User Homepage",
+];
+
+/// One exported comment. Times are seconds since 1970 (UTC).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedComment {
+    pub comment_id: u64,
+    pub reply_to: Option<u64>,
+    pub user_id: u64,
+    pub username: String,
+    pub nickname: String,
+    pub text: String,
+    pub time: i64,
+    pub digg_count: u64,
+    pub author_digged: bool,
+    pub reply_count: u64,
+    pub pinned: bool,
+    pub homepage: String,
+}
+
+/// Why a whole file cannot be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FileError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("header column {position} is '{found}', expected '{expected}'")]
+    Header { position: usize, expected: &'static str, found: String },
+    #[error("the header has {found} columns, expected 12")]
+    HeaderWidth { found: usize },
+    #[error("the header is not valid UTF-8 or CSV: {0}")]
+    Unreadable(String),
+}
+
+/// Why one row is bad. `row` counts data rows from 1; `raw` is the row's
+/// text exactly as it stands in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub row: usize,
+    pub line: u64,
+    pub field: Option<&'static str>,
+    pub reason: RowErrorReason,
+    pub raw: String,
+}
+
+/// A stable reason code, for quarantine records and counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowErrorReason {
+    FieldCount { found: usize },
+    NotUtf8,
+    BadId(String),
+    BadTime(String),
+    BadCount(String),
+    BadFlag(String),
+    Csv(String),
+}
+
+impl RowErrorReason {
+    /// A short code: `field_count`, `not_utf8`, `bad_id`, `bad_time`, `bad_count`, `bad_flag`, `csv`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RowErrorReason::FieldCount { .. } => "field_count",
+            RowErrorReason::NotUtf8 => "not_utf8",
+            RowErrorReason::BadId(_) => "bad_id",
+            RowErrorReason::BadTime(_) => "bad_time",
+            RowErrorReason::BadCount(_) => "bad_count",
+            RowErrorReason::BadFlag(_) => "bad_flag",
+            RowErrorReason::Csv(_) => "csv",
+        }
+    }
+}
+
+impl fmt::Display for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "row {} (line {})", self.row, self.line)?;
+        if let Some(field) = self.field {
+            write!(f, ", field '{field}'")?;
+        }
+        match &self.reason {
+            RowErrorReason::FieldCount { found } => write!(f, ": {found} fields, expected 12"),
+            RowErrorReason::NotUtf8 => write!(f, ": not valid UTF-8"),
+            RowErrorReason::BadId(v) => write!(f, ": '{v}' is not an id"),
+            RowErrorReason::BadTime(v) => write!(f, ": '{v}' is not a time like 26/04/2023, 01:13:07"),
+            RowErrorReason::BadCount(v) => write!(f, ": '{v}' is not a count"),
+            RowErrorReason::BadFlag(v) => write!(f, ": '{v}' is neither Yes nor No"),
+            RowErrorReason::Csv(m) => write!(f, ": {m}"),
+        }
+    }
+}
+
+impl std::error::Error for RowError {}
+
+/// Reads a whole exporter file held in memory (batches are small; holding
+/// the bytes is what lets a bad row keep its exact original text).
+pub fn read(bytes: &[u8]) -> Result<Vec<Result<ExportedComment, RowError>>, FileError> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(FileError::Empty);
+    }
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(body);
+    let header = reader.byte_headers().map_err(|e| FileError::Unreadable(e.to_string()))?.clone();
+    if header.len() != HEADER.len() {
+        return Err(FileError::HeaderWidth { found: header.len() });
+    }
+    for (position, (found, expected)) in header.iter().zip(HEADER).enumerate() {
+        if found != expected.as_bytes() {
+            return Err(FileError::Header {
+                position: position + 1,
+                expected,
+                found: String::from_utf8_lossy(found).into_owned(),
+            });
+        }
+    }
+    let mut rows = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let start = reader.position().byte() as usize;
+        let line = reader.position().line();
+        let row = rows.len() + 1;
+        let raw_until = |end: usize| String::from_utf8_lossy(&body[start..end.min(body.len())]).trim_end().to_owned();
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let raw = raw_until(reader.position().byte() as usize);
+                rows.push(parse_row(&record).map_err(|(field, reason)| RowError { row, line, field, reason, raw }));
+            }
+            Err(e) => {
+                let raw = raw_until(reader.position().byte() as usize);
+                let reason = RowErrorReason::Csv(e.to_string().split_whitespace().collect::<Vec<_>>().join(" "));
+                rows.push(Err(RowError { row, line, field: None, reason, raw }));
+                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok(rows)
+}
+
+type FieldError = (Option<&'static str>, RowErrorReason);
+
+fn parse_row(record: &csv::ByteRecord) -> Result<ExportedComment, FieldError> {
+    if record.len() != HEADER.len() {
+        return Err((None, RowErrorReason::FieldCount { found: record.len() }));
+    }
+    let mut fields = Vec::with_capacity(HEADER.len());
+    for (name, bytes) in HEADER.iter().zip(record.iter()) {
+        fields.push(std::str::from_utf8(bytes).map_err(|_| (Some(*name), RowErrorReason::NotUtf8))?);
+    }
+    let id = |i: usize| parse_id(fields[i]).ok_or((Some(HEADER[i]), RowErrorReason::BadId(shorten(fields[i]))));
+    let count = |i: usize| {
+        fields[i].trim().parse::<u64>().map_err(|_| (Some(HEADER[i]), RowErrorReason::BadCount(shorten(fields[i]))))
+    };
+    let flag = |i: usize| match fields[i].trim() {
+        "Yes" => Ok(true),
+        "No" => Ok(false),
+        other => Err((Some(HEADER[i]), RowErrorReason::BadFlag(shorten(other)))),
+    };
+    Ok(ExportedComment {
+        comment_id: id(0)?,
+        reply_to: if fields[1].trim().is_empty() { None } else { Some(id(1)?) },
+        user_id: id(2)?,
+        username: fields[3].to_owned(),
+        nickname: fields[4].to_owned(),
+        text: fields[5].to_owned(),
+        time: parse_time(fields[6]).ok_or((Some(HEADER[6]), RowErrorReason::BadTime(shorten(fields[6]))))?,
+        digg_count: count(7)?,
+        author_digged: flag(8)?,
+        reply_count: count(9)?,
+        pinned: flag(10)?,
+        homepage: fields[11].to_owned(),
+    })
+}
+
+fn shorten(value: &str) -> String {
+    value.chars().take(60).collect()
+}
+
+/// `="7226…"` (the exporter's form) or plain digits.
+fn parse_id(cell: &str) -> Option<u64> {
+    let cell = cell.trim();
+    let digits = cell.strip_prefix("=\"").and_then(|c| c.strip_suffix('"')).unwrap_or(cell);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// An id as the exporter writes it: an Excel text formula, `="7226…"`, so
+/// spreadsheets keep all 19 digits.
+pub fn format_id(id: u64) -> String {
+    format!("=\"{id}\"")
+}
+
+/// `DD/MM/YYYY, HH:MM:SS` (UTC), as the exporter writes times.
+pub fn format_time(secs: i64) -> String {
+    let (y, m, d) = utc_date(secs);
+    let rest = secs.rem_euclid(86_400);
+    format!("{d:02}/{m:02}/{y:04}, {:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// (year, month, day) of a time in seconds since 1970 (UTC), by H. Hinnant's
+/// civil-from-days algorithm.
+pub fn utc_date(secs: i64) -> (i64, u32, u32) {
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `DD/MM/YYYY, HH:MM:SS` (UTC) to seconds since 1970, checking every part.
+pub fn parse_time(cell: &str) -> Option<i64> {
+    let (date, time) = cell.trim().split_once(", ")?;
+    let date: Vec<&str> = date.split('/').collect();
+    let time: Vec<&str> = time.split(':').collect();
+    let ([d, m, y], [hh, mm, ss]) = (date.as_slice(), time.as_slice()) else { return None };
+    let part = |s: &str, len: usize| {
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<i64>().ok()).flatten()
+    };
+    let (d, m, y) = (part(d, 2)?, part(m, 2)?, part(y, 4)?);
+    let (hh, mm, ss) = (part(hh, 2)?, part(mm, 2)?, part(ss, 2)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d < 1 || d > days_in_month[(m - 1) as usize] || hh > 23 || mm > 59 || ss > 59 {
+        return None;
+    }
+    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
+}
+
+/// Proleptic Gregorian date to days since 1970-01-01 (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_parse_and_impossible_ones_do_not() {
+        assert_eq!(parse_time("26/04/2023, 01:13:07"), Some(1_682_471_587));
+        assert_eq!(parse_time("29/02/2000, 00:00:00"), Some(951_782_400));
+        for bad in [
+            "29/02/2023, 00:00:00",
+            "31/04/2023, 00:00:00",
+            "26/13/2023, 01:13:07",
+            "26/04/2023 01:13:07",
+            "2023-04-26T01:13:07",
+            "26/04/2023, 24:00:00",
+            "6/4/2023, 1:13:07",
+        ] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn formatting_and_parsing_times_round_trip() {
+        assert_eq!(format_time(0), "01/01/1970, 00:00:00");
+        assert_eq!(format_time(1_682_471_587), "26/04/2023, 01:13:07");
+        for secs in [0, 951_782_400, 1_682_471_587, 1_793_491_200, 4_102_444_799] {
+            assert_eq!(parse_time(&format_time(secs)), Some(secs));
+        }
+    }
+
+    #[test]
+    fn ids_in_excel_form_or_plain() {
+        assert_eq!(format_id(7), "=\"7\"");
+        assert_eq!(parse_id("=\"7226129420561761066\""), Some(7_226_129_420_561_761_066));
+        assert_eq!(parse_id("7226129420561761066"), Some(7_226_129_420_561_761_066));
+        assert_eq!(parse_id("=\"72261x\""), None);
+        assert_eq!(parse_id("=\"99999999999999999999999\""), None);
+    }
+}
