@@ -193,6 +193,9 @@ struct Style {
     new_slang: f64,
     spam: f64,
     foreign: f64,
+    /// How many of [`FOREIGN`]'s languages foreign comments use: the
+    /// baseline's rare ones are Spanish, `language_mix` brings new languages.
+    languages: usize,
     elaborations: f64,
 }
 
@@ -221,6 +224,7 @@ impl Style {
             new_slang: 0.0,
             spam: 0.01,
             foreign: 0.01,
+            languages: 1,
             elaborations: 0.05,
         };
         let index = |key: &str| keys.iter().position(|k| *k == key);
@@ -239,7 +243,10 @@ impl Style {
             }
             Scenario::NewSlang => style.new_slang = 0.45,
             Scenario::SpamBots => style.spam = 0.35,
-            Scenario::LanguageMix => style.foreign = 0.4,
+            Scenario::LanguageMix => {
+                style.foreign = 0.4;
+                style.languages = FOREIGN.len();
+            }
             Scenario::LengthShift => style.elaborations = 0.9,
         }
         style
@@ -340,7 +347,7 @@ impl<'a> Generator<'a> {
             chosen.push((i, polarity));
         }
         if rng.chance(style.foreign) && !chosen.is_empty() {
-            let language = rng.pick(FOREIGN);
+            let language = &FOREIGN[rng.below(style.languages)];
             let clauses: Vec<String> = chosen
                 .iter()
                 .map(|&(i, p)| {
