@@ -42,6 +42,11 @@ fn unseen_share(comments: &[Comment], vocabulary: &HashSet<String>) -> f64 {
     words.iter().filter(|w| !vocabulary.contains(*w)).count() as f64 / words.len() as f64
 }
 
+/// Asserts that `after` exceeds `before` by more than `margin`.
+fn assert_rises(feature: &str, before: f64, after: f64, margin: f64) {
+    assert!(after > before + margin, "{feature}: {before:.4} -> {after:.4}, expected a rise of more than {margin}");
+}
+
 fn aspect_share(comments: &[Comment], aspect: &str) -> f64 {
     let extractor = AspectExtractor::new(&Taxonomy::bundled());
     let found: Vec<String> = comments.iter().flat_map(|c| extractor.extract(&c.text)).map(|m| m.aspect).collect();
@@ -94,9 +99,8 @@ fn sentiment_flip_lowers_the_lexicon_score_around_quality() {
 #[test]
 fn new_slang_raises_the_unseen_token_share() {
     let b = batches(Scenario::NewSlang);
-    let (before, after) =
-        (unseen_share(&b.before, &b.training_vocabulary), unseen_share(&b.after, &b.training_vocabulary));
-    assert!(after > before + 0.03, "unseen-token share: {before:.4} -> {after:.4}");
+    let share = |cs: &[Comment]| unseen_share(cs, &b.training_vocabulary);
+    assert_rises("unseen-token share", share(&b.before), share(&b.after), 0.03);
 }
 
 #[test]
@@ -109,21 +113,15 @@ fn spam_bots_raise_emoji_only_and_aspect_free_comments() {
         cs.iter().filter(|c| tokenize(&c.text).iter().all(|t| t.kind != TokenKind::Word)).count() as f64
             / cs.len() as f64
     };
-    assert!(no_aspect(&b.after) > no_aspect(&b.before) + 0.2, "{} -> {}", no_aspect(&b.before), no_aspect(&b.after));
-    assert!(
-        emoji_only(&b.after) > emoji_only(&b.before) + 0.1,
-        "{} -> {}",
-        emoji_only(&b.before),
-        emoji_only(&b.after)
-    );
+    assert_rises("aspect-free comments", no_aspect(&b.before), no_aspect(&b.after), 0.2);
+    assert_rises("emoji-only comments", emoji_only(&b.before), emoji_only(&b.after), 0.1);
 }
 
 #[test]
 fn language_mix_raises_unseen_tokens_and_hides_aspects_from_the_english_extractor() {
     let b = batches(Scenario::LanguageMix);
-    let (before, after) =
-        (unseen_share(&b.before, &b.training_vocabulary), unseen_share(&b.after, &b.training_vocabulary));
-    assert!(after > before + 0.1, "unseen-token share: {before:.4} -> {after:.4}");
+    let share = |cs: &[Comment]| unseen_share(cs, &b.training_vocabulary);
+    assert_rises("unseen-token share", share(&b.before), share(&b.after), 0.1);
     let extractor = AspectExtractor::new(&Taxonomy::bundled());
     let found = |cs: &[Comment]| mean(cs.iter().map(|c| extractor.extract(&c.text).len() as f64));
     assert!(
