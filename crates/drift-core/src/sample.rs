@@ -67,10 +67,9 @@ impl NumericSampleBuilder {
             return;
         }
         if self.values.is_empty() {
-            // -0.0 and 0.0 are one value to pandas.
-            *self.counts.entry((value + 0.0).to_bits()).or_default() += 1;
+            *self.counts.entry(canonical_bits(value)).or_default() += 1;
             if self.counts.len() > Self::MAX_COUNTED {
-                self.values = expand(self.counts.drain());
+                self.values = expand(self.counts.drain().map(|(bits, c)| (f64::from_bits(bits), c)));
             }
         } else {
             self.values.push(value);
@@ -92,15 +91,21 @@ impl NumericSampleBuilder {
             let mut runs: Vec<(f64, u64)> =
                 self.counts.into_iter().map(|(bits, c)| (f64::from_bits(bits), c)).collect();
             runs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            NumericSample { sorted: expand(runs.into_iter().map(|(v, c)| (v.to_bits(), c))), integer: self.integer }
+            NumericSample { sorted: expand(runs.into_iter()), integer: self.integer }
         } else {
             NumericSample::new(self.values, self.integer)
         }
     }
 }
 
-fn expand(runs: impl Iterator<Item = (u64, u64)>) -> Vec<f64> {
-    runs.flat_map(|(bits, count)| std::iter::repeat_n(f64::from_bits(bits), count as usize)).collect()
+/// Each value repeated `count` times.
+fn expand(runs: impl Iterator<Item = (f64, u64)>) -> Vec<f64> {
+    runs.flat_map(|(value, count)| std::iter::repeat_n(value, count as usize)).collect()
+}
+
+/// The bits a value is counted under: -0.0 and 0.0 are one value to pandas.
+fn canonical_bits(value: f64) -> u64 {
+    (value + 0.0).to_bits()
 }
 
 /// A fast hash for f64 bit patterns (splitmix64's finaliser): SipHash would
