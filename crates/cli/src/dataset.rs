@@ -4,7 +4,7 @@
 //! column the reference stores as numbers (bool excluded) is numerical,
 //! dates and times are left out, everything else is categorical.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -13,7 +13,7 @@ use std::sync::Arc;
 use arrow::array::{Array, AsArray, RecordBatch, StringArray};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Field, Float64Type, Schema};
-use drift_core::{CategoricalSample, Category, ColumnInput, ColumnType, NumericSampleBuilder, Sample};
+use drift_core::{CategoricalSampleBuilder, ColumnInput, ColumnType, NumericSampleBuilder, Sample};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
@@ -303,17 +303,14 @@ enum Values {
     /// Integer while every value is an integer and none is missing: the only
     /// case in which pandas keeps an integer dtype.
     Numbers(NumericSampleBuilder),
-    Labels {
-        text: HashMap<String, u64>,
-        numbers: HashMap<u64, u64>,
-    },
+    Labels(CategoricalSampleBuilder),
 }
 
 impl Accumulator {
     fn new(column: &str, role: Role, stored: StoredType) -> Self {
         let values = match role {
             Role::Numbers => Values::Numbers(NumericSampleBuilder::new(stored == StoredType::Integer)),
-            Role::Labels => Values::Labels { text: HashMap::new(), numbers: HashMap::new() },
+            Role::Labels => Values::Labels(CategoricalSampleBuilder::default()),
         };
         Accumulator { column: column.to_owned(), stored, values }
     }
@@ -340,15 +337,15 @@ impl Accumulator {
                     let floats = cast(array, &DataType::Float64).map_err(|e| unreadable(path, e))?;
                     floats.as_primitive::<Float64Type>().iter().flatten().for_each(|v| builder.push(v));
                 }
-                Values::Labels { text, numbers } => match StoredType::of(data_type) {
+                Values::Labels(builder) => match StoredType::of(data_type) {
                     StoredType::Integer | StoredType::Float => {
                         let floats = cast(array, &DataType::Float64).map_err(|e| unreadable(path, e))?;
-                        floats.as_primitive::<Float64Type>().iter().flatten().for_each(|v| count_number(numbers, v));
+                        floats.as_primitive::<Float64Type>().iter().flatten().for_each(|v| builder.push_number(v));
                     }
-                    StoredType::Boolean => array.as_boolean().iter().flatten().for_each(|v| count_bool(text, v)),
+                    StoredType::Boolean => array.as_boolean().iter().flatten().for_each(|v| builder.push_bool(v)),
                     _ => {
                         let strings = cast(array, &DataType::Utf8).map_err(|e| unreadable(path, e))?;
-                        strings.as_string::<i32>().iter().flatten().for_each(|v| count_text(text, v));
+                        strings.as_string::<i32>().iter().flatten().for_each(|v| builder.push_text(v));
                     }
                 },
             }
@@ -397,16 +394,16 @@ impl Accumulator {
                     None if guessed && stored.is_numeric() => return Err(ReadError::GuessDisproved),
                     None => return Err(self.not_a_number(path, row, cell).into()),
                 },
-                Values::Labels { text, numbers } => match stored {
+                Values::Labels(builder) => match stored {
                     StoredType::Integer | StoredType::Float => match pandas_csv::parse_number(cell) {
-                        Some(v) => count_number(numbers, v),
+                        Some(v) => builder.push_number(v),
                         None => return Err(ReadError::GuessDisproved),
                     },
                     StoredType::Boolean => match pandas_csv::parse_bool(cell) {
-                        Some(b) => count_bool(text, b),
+                        Some(b) => builder.push_bool(b),
                         None => return Err(ReadError::GuessDisproved),
                     },
-                    _ => count_text(text, cell),
+                    _ => builder.push_text(cell),
                 },
             }
         }
@@ -416,33 +413,7 @@ impl Accumulator {
     fn into_sample(self) -> Sample {
         match self.values {
             Values::Numbers(builder) => Sample::Numeric(builder.finish()),
-            Values::Labels { text, numbers } => Sample::Categorical(CategoricalSample::from_counts(
-                numbers
-                    .into_iter()
-                    .map(|(bits, c)| (Category::Number(f64::from_bits(bits)), c))
-                    .chain(text.into_iter().map(|(k, c)| (Category::Text(k), c))),
-            )),
-        }
-    }
-}
-
-/// Numbers as labels: NaN is missing, as in pandas; -0.0 and 0.0 are one label.
-fn count_number(numbers: &mut HashMap<u64, u64>, v: f64) {
-    if !v.is_nan() {
-        *numbers.entry((v + 0.0).to_bits()).or_default() += 1;
-    }
-}
-
-/// Python's spelling, which also sorts False before True.
-fn count_bool(text: &mut HashMap<String, u64>, v: bool) {
-    count_text(text, if v { "True" } else { "False" });
-}
-
-fn count_text(text: &mut HashMap<String, u64>, v: &str) {
-    match text.get_mut(v) {
-        Some(count) => *count += 1,
-        None => {
-            text.insert(v.to_owned(), 1);
+            Values::Labels(builder) => Sample::Categorical(builder.finish()),
         }
     }
 }

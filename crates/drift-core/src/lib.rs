@@ -15,5 +15,5 @@ pub use drift::{
     ColumnDrift, ColumnError, ColumnInput, DriftError, DriftOptions, DriftReport, column_drift, dataset_drift,
     default_stattest,
 };
-pub use sample::{CategoricalSample, Category, NumericSample, NumericSampleBuilder, Sample};
+pub use sample::{CategoricalSample, CategoricalSampleBuilder, Category, NumericSample, NumericSampleBuilder, Sample};
 pub use stattest::{ColumnType, StatTest, UnknownStatTest};

@@ -250,11 +250,9 @@ pub struct CategoricalSample {
 impl CategoricalSample {
     /// Counts the values; `None` is a missing value and is dropped.
     pub fn from_values<'a>(values: impl IntoIterator<Item = Option<&'a str>>) -> Self {
-        let mut counts: HashMap<&str, u64> = HashMap::new();
-        for v in values.into_iter().flatten() {
-            *counts.entry(v).or_default() += 1;
-        }
-        Self::from_counts(counts.into_iter().map(|(k, c)| (Category::Text(k.to_owned()), c)))
+        let mut builder = CategoricalSampleBuilder::default();
+        values.into_iter().flatten().for_each(|v| builder.push_text(v));
+        builder.finish()
     }
 
     /// Builds a sample from (category, count) pairs; equal categories add up.
@@ -285,6 +283,46 @@ impl CategoricalSample {
 
     pub fn counts(&self) -> &BTreeMap<Category, u64> {
         &self.counts
+    }
+}
+
+/// Gathers a categorical column value by value: labels, and numbers used as
+/// labels, each counted once per distinct value.
+#[derive(Debug, Clone, Default)]
+pub struct CategoricalSampleBuilder {
+    text: HashMap<String, u64>,
+    numbers: HashMap<u64, u64, BuildHasherDefault<BitsHasher>>,
+}
+
+impl CategoricalSampleBuilder {
+    pub fn push_text(&mut self, label: &str) {
+        match self.text.get_mut(label) {
+            Some(count) => *count += 1,
+            None => {
+                self.text.insert(label.to_owned(), 1);
+            }
+        }
+    }
+
+    /// A number as a label. NaN is missing, as in pandas; -0.0 and 0.0 are one label.
+    pub fn push_number(&mut self, value: f64) {
+        if !value.is_nan() {
+            *self.numbers.entry(canonical_bits(value)).or_default() += 1;
+        }
+    }
+
+    /// A boolean as a label, spelt as Python does (which also sorts False first).
+    pub fn push_bool(&mut self, value: bool) {
+        self.push_text(if value { "True" } else { "False" });
+    }
+
+    pub fn finish(self) -> CategoricalSample {
+        CategoricalSample::from_counts(
+            self.numbers
+                .into_iter()
+                .map(|(bits, c)| (Category::Number(f64::from_bits(bits)), c))
+                .chain(self.text.into_iter().map(|(k, c)| (Category::Text(k), c))),
+        )
     }
 }
 
@@ -470,6 +508,27 @@ mod tests {
             values.iter().for_each(|&v| builder.push(v));
             assert_eq!(builder.finish(), NumericSample::new(values, true));
         }
+    }
+
+    #[test]
+    fn the_categorical_builder_counts_labels_as_pandas_does() {
+        let mut builder = CategoricalSampleBuilder::default();
+        [0.0, -0.0, f64::NAN, 2.5].into_iter().for_each(|v| builder.push_number(v));
+        [true, false, true].into_iter().for_each(|b| builder.push_bool(b));
+        builder.push_text("x");
+        let sample = builder.finish();
+        let counts: Vec<(Category, u64)> = sample.counts().iter().map(|(k, &c)| (k.clone(), c)).collect();
+        assert_eq!(
+            counts,
+            [
+                (Category::Number(0.0), 2),
+                (Category::Number(2.5), 1),
+                (Category::Text("False".into()), 1),
+                (Category::Text("True".into()), 2),
+                (Category::Text("x".into()), 1),
+            ]
+        );
+        assert_eq!(sample.len(), 7, "NaN is missing");
     }
 
     #[test]
