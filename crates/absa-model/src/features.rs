@@ -237,50 +237,30 @@ impl Featurizer {
                 distinct.push(m);
             }
         }
-        distinct
-            .iter()
-            .map(|m| AspectFeatures { mention: (*m).clone(), values: self.values(text, &tokens, m, distinct.len()) })
-            .collect()
+        let comment = self.comment_features(text, &tokens, distinct.len());
+        distinct.iter().map(|m| AspectFeatures { mention: (*m).clone(), values: self.values(&comment, m) }).collect()
     }
 
-    fn values(&self, text: &str, tokens: &[Token], mention: &AspectMention, aspects: usize) -> Vec<f32> {
+    /// What every aspect of one comment shares, computed once per comment.
+    fn comment_features<'t>(&self, text: &str, tokens: &'t [Token], aspects: usize) -> CommentFeatures<'t> {
         let words: Vec<&Token> = tokens.iter().filter(|t| t.kind != TokenKind::Punctuation).collect();
-        let first = words.iter().position(|t| t.start >= mention.start).unwrap_or(0);
-        let last = words.iter().rposition(|t| t.end <= mention.end).unwrap_or(first);
-        let (from, to) = (first.saturating_sub(self.spec.window), (last + 1 + self.spec.window).min(words.len()));
-        let context: Vec<&Token> = words[from..first].iter().chain(&words[last + 1..to]).copied().collect();
-
-        let mut values = vec![0f32; self.spec.len()];
-        // Every emoji of the comment too: VADER scores 🔥 as negative and 💀
-        // or 🤮 as nothing, so the model must be able to learn them itself.
-        let emoji_grams = tokens.iter().filter(|t| t.kind == TokenKind::Emoji).map(|t| format!("emoji:{}", t.text));
-        for gram in ngrams(&context).into_iter().chain(emoji_grams) {
-            values[bucket(&gram, self.spec.buckets)] += 1.0;
-        }
-        let window_scores = self.valences(&words[from..to]);
-        let comment_scores = self.valences(&words);
-        let emoji: Vec<f32> = tokens
-            .iter()
-            .filter(|t| t.kind == TokenKind::Emoji)
-            .map(|t| *self.emoji.get(&t.text).unwrap_or(&0.0))
-            .collect();
+        let emoji: Vec<&Token> = tokens.iter().filter(|t| t.kind == TokenKind::Emoji).collect();
+        // Every emoji of the comment gets a bucket: VADER scores 🔥 as
+        // negative and 💀 or 🤮 as nothing, so the model must learn them itself.
+        let emoji_buckets = emoji.iter().map(|t| bucket(&format!("emoji:{}", t.text), self.spec.buckets)).collect();
+        let emoji_scores: Vec<f32> = emoji.iter().map(|t| *self.emoji.get(&t.text).unwrap_or(&0.0)).collect();
         let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
-        let original_words: Vec<&str> = text.split_whitespace().collect();
+        let valence = summary(&self.valences(&words));
         let dense = [
-            window_scores.iter().sum(),
-            window_scores.iter().copied().fold(0.0, f32::max),
-            window_scores.iter().copied().fold(0.0, f32::min),
-            window_scores.iter().filter(|v| **v > 0.0).count() as f32,
-            window_scores.iter().filter(|v| **v < 0.0).count() as f32,
-            comment_scores.iter().sum(),
-            comment_scores.iter().copied().fold(0.0, f32::max),
-            comment_scores.iter().copied().fold(0.0, f32::min),
-            comment_scores.iter().filter(|v| **v > 0.0).count() as f32,
-            comment_scores.iter().filter(|v| **v < 0.0).count() as f32,
-            emoji.len() as f32,
-            emoji.iter().sum(),
-            emoji.iter().filter(|v| **v > 0.0).count() as f32,
-            emoji.iter().filter(|v| **v < 0.0).count() as f32,
+            valence[0],
+            valence[1],
+            valence[2],
+            valence[3],
+            valence[4],
+            emoji_scores.len() as f32,
+            emoji_scores.iter().sum(),
+            emoji_scores.iter().filter(|v| **v > 0.0).count() as f32,
+            emoji_scores.iter().filter(|v| **v < 0.0).count() as f32,
             text.matches('!').count() as f32,
             text.matches('?').count() as f32,
             if letters.is_empty() {
@@ -288,16 +268,40 @@ impl Featurizer {
             } else {
                 letters.iter().filter(|c| c.is_uppercase()).count() as f32 / letters.len() as f32
             },
-            original_words
-                .iter()
+            text.split_whitespace()
                 .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() > 1 && !w.chars().any(char::is_lowercase))
                 .count() as f32,
             aspects as f32,
-            mention.start as f32 / text.chars().count().max(1) as f32,
-            words.iter().filter(|t| CONTRAST.contains(&t.text.as_str())).count() as f32,
-            f32::from(u8::from(words[from..to].iter().any(|t| NEGATORS.contains(&t.text.as_str())))),
+        ];
+        let contrast_words = words.iter().filter(|t| CONTRAST.contains(&t.text.as_str())).count() as f32;
+        CommentFeatures { words, emoji_buckets, dense, contrast_words, chars: text.chars().count() }
+    }
+
+    /// The features of one mention: its window, then the comment's.
+    fn values(&self, comment: &CommentFeatures, mention: &AspectMention) -> Vec<f32> {
+        let words = &comment.words;
+        let first = words.iter().position(|t| t.start >= mention.start).unwrap_or(0);
+        let last = words.iter().rposition(|t| t.end <= mention.end).unwrap_or(first);
+        let (from, to) = (first.saturating_sub(self.spec.window), (last + 1 + self.spec.window).min(words.len()));
+        let context: Vec<&Token> = words[from..first].iter().chain(&words[last + 1..to]).copied().collect();
+
+        let mut values = vec![0f32; self.spec.len()];
+        for gram in ngrams(&context) {
+            values[bucket(&gram, self.spec.buckets)] += 1.0;
+        }
+        for &b in &comment.emoji_buckets {
+            values[b] += 1.0;
+        }
+        let window = summary(&self.valences(&words[from..to]));
+        let negator_in_window = words[from..to].iter().any(|t| NEGATORS.contains(&t.text.as_str()));
+        let tail = [
+            mention.start as f32 / comment.chars.max(1) as f32,
+            comment.contrast_words,
+            f32::from(u8::from(negator_in_window)),
             words.len() as f32,
         ];
+        // In DENSE_FEATURES order; copy_from_slice checks the count.
+        let dense: Vec<f32> = window.into_iter().chain(comment.dense).chain(tail).collect();
         values[self.spec.buckets..].copy_from_slice(&dense);
         values
     }
@@ -338,6 +342,30 @@ impl Featurizer {
             comment_sim::Polarity::Neutral
         }
     }
+}
+
+/// What every aspect of one comment shares.
+struct CommentFeatures<'t> {
+    /// Word and emoji tokens, without punctuation.
+    words: Vec<&'t Token>,
+    emoji_buckets: Vec<usize>,
+    /// The comment-level dense features, in [`DENSE_FEATURES`] order from
+    /// `comment_valence_sum` to `aspects_in_comment`.
+    dense: [f32; 14],
+    contrast_words: f32,
+    chars: usize,
+}
+
+/// Sum, maximum (at least 0), minimum (at most 0), and the number of
+/// positive and of negative valences.
+fn summary(valences: &[f32]) -> [f32; 5] {
+    [
+        valences.iter().sum(),
+        valences.iter().copied().fold(0.0, f32::max),
+        valences.iter().copied().fold(0.0, f32::min),
+        valences.iter().filter(|v| **v > 0.0).count() as f32,
+        valences.iter().filter(|v| **v < 0.0).count() as f32,
+    ]
 }
 
 /// Unigrams and bigrams of the context, a word after a negator marked `not_`.
