@@ -277,18 +277,8 @@ impl<'a> Generator<'a> {
     /// `count` comments from the baseline style, spread over October 2026.
     pub fn training_set(&mut self, count: usize) -> Vec<Comment> {
         let style = Style::new(self.taxonomy, Scenario::None);
-        let mut rng = Rng::stream(self.seed, TRAINING_STREAM);
         self.next_serial = 0;
-        let span = 31 * 24 * 3600;
-        let mut comments: Vec<Comment> = (0..count)
-            .map(|_| {
-                let time = TRAINING_START + rng.below(span) as i64;
-                self.comment(&mut rng, &style, time)
-            })
-            .collect();
-        comments.sort_by_key(|c| c.time);
-        link_replies(&mut rng, &mut comments);
-        comments
+        self.batch(Rng::stream(self.seed, TRAINING_STREAM), &style, TRAINING_START, 31 * 24 * 3600, count)
     }
 
     /// The comments of one hour, with `scenario` applied when
@@ -297,13 +287,18 @@ impl<'a> Generator<'a> {
     pub fn hour(&mut self, hour: u32, count: usize, scenario: Scenario, from_hour: u32) -> Vec<Comment> {
         let active = if hour >= from_hour { scenario } else { Scenario::None };
         let style = Style::new(self.taxonomy, active);
-        let mut rng = Rng::stream(self.seed, HOUR_STREAMS + u64::from(hour));
         self.next_serial = 1_000_000 * (u64::from(hour) + 1);
-        let start = HOURLY_START + i64::from(hour) * 3600;
+        let rng = Rng::stream(self.seed, HOUR_STREAMS + u64::from(hour));
+        self.batch(rng, &style, HOURLY_START + i64::from(hour) * 3600, 3600, count)
+    }
+
+    /// `count` comments at times drawn from `[start, start + span)` seconds,
+    /// in time order, a fifth of them replies to earlier ones.
+    fn batch(&mut self, mut rng: Rng, style: &Style, start: i64, span: usize, count: usize) -> Vec<Comment> {
         let mut comments: Vec<Comment> = (0..count)
             .map(|_| {
-                let time = start + rng.below(3600) as i64;
-                self.comment(&mut rng, &style, time)
+                let time = start + rng.below(span) as i64;
+                self.comment(&mut rng, style, time)
             })
             .collect();
         comments.sort_by_key(|c| c.time);
