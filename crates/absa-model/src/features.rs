@@ -332,8 +332,8 @@ impl Featurizer {
     }
 
     /// The lexicon-only baseline: the sign of the window's VADER score.
-    pub fn lexicon_baseline(&self, features: &AspectFeatures) -> comment_sim::Polarity {
-        let score = features.values[self.spec.buckets];
+    pub fn lexicon_baseline(&self, values: &[f32]) -> comment_sim::Polarity {
+        let score = values[self.spec.buckets];
         if score > 0.05 {
             comment_sim::Polarity::Positive
         } else if score < -0.05 {

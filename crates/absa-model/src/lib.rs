@@ -1,14 +1,19 @@
 //! Aspect-based sentiment for absa-drift: what a comment talks about and
-//! how it feels about it. So far: tokenisation, aspect extraction and the
-//! features the sentiment model is trained and run on, and a pure-Rust
-//! predictor for XGBoost's JSON models.
+//! how it feels about it. Tokenisation, aspect extraction, the features the
+//! sentiment model is trained and run on, a pure-Rust predictor for
+//! XGBoost's JSON models, and the loaded model the pipeline runs.
 
 mod aspects;
 mod features;
+mod sentiment;
 mod tokens;
 mod xgboost_json;
 
 pub use aspects::{AspectExtractor, AspectMention};
 pub use features::{AspectFeatures, FeatureSpec, Featurizer};
+pub use sentiment::{
+    AspectSentiment, CommentAnalysis, FeatureSpecSummary, LABELS, LoadError, ModelMetadata, SentimentModel, argmax,
+    count_words, write_vocabulary,
+};
 pub use tokens::{Token, TokenKind, tokenize};
 pub use xgboost_json::{ModelError, XgbModel};

@@ -16,7 +16,7 @@ fn the_lexicon_baseline_beats_chance_on_every_class() {
     for c in comments.iter().filter(|c| c.language == "en") {
         for features in featurizer.featurize(&c.text) {
             let Some((_, truth)) = c.labels.iter().find(|(a, _)| *a == features.mention.aspect) else { continue };
-            let predicted = featurizer.lexicon_baseline(&features);
+            let predicted = featurizer.lexicon_baseline(&features.values);
             confusion[*truth as usize][predicted as usize] += 1;
         }
     }

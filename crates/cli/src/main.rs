@@ -5,6 +5,7 @@ mod drift_command;
 mod pandas_csv;
 mod simulate_command;
 mod text_report;
+mod train_command;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,9 @@ enum Command {
     /// Write synthetic TikTok comments (exporter CSV format) with aspect
     /// labels: a training set and hourly batches with a drift scenario.
     Simulate(simulate_command::SimulateArgs),
+    /// Train the sentiment model (XGBoost) on labelled comments; write the
+    /// model, its metrics and its reference profile.
+    Train(train_command::TrainArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Drift(args) => drift_command::run(&args).map_err(|e| e.to_string()),
         Command::Simulate(args) => simulate_command::run(&args).map_err(|e| e.to_string()),
+        Command::Train(args) => train_command::run(&args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,214 @@
+//! `absa-drift train`: featurises the labelled comments with absa-model's
+//! one featuriser, boosts an XGBoost softprob model with early stopping,
+//! scores it and the lexicon baseline on the held-out split, and writes the
+//! model's files and its reference profile.
+
+mod booster;
+mod data;
+mod metrics;
+pub mod mlflow;
+mod profile;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use absa_model::{Featurizer, LABELS, ModelMetadata, SentimentModel, XgbModel, argmax, count_words, write_vocabulary};
+use serde::Serialize;
+
+pub use booster::{Matrix, Round, boost_rounds, dmatrix, mlogloss, predict_with_xgboost};
+pub use data::{COMMENTS_FILE, LABELS_FILE, LabelledComments, Split, load, split};
+pub use metrics::{ClassMetrics, Evaluation, evaluate};
+pub use profile::{PROFILE_FORMAT, Profile, column_kinds};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}, row {row}: {message}")]
+    Data { path: PathBuf, row: usize, message: String },
+    #[error("XGBoost: {0}")]
+    Xgboost(#[from] xgboost_rs::XGBError),
+    #[error("the model XGBoost wrote cannot be read back: {0}")]
+    Reload(#[from] absa_model::LoadError),
+    #[error("no boosting round ran (max rounds is 0)")]
+    NoRounds,
+    #[error("no labelled aspect mention in the {0} split: more data is needed")]
+    EmptySplit(&'static str),
+    #[error("writing the reference profile: {0}")]
+    Table(#[from] prediction_table::TableError),
+}
+
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    pub data_dir: PathBuf,
+    pub name: String,
+    pub seed: u64,
+    pub max_rounds: u32,
+    pub patience: u32,
+    pub threads: usize,
+}
+
+/// What training is doing, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress {
+    Featurized { pairs: usize },
+    Round(Round),
+    Scoring,
+}
+
+/// `metrics.json`.
+#[derive(Debug, Serialize)]
+pub struct Metrics {
+    pub macro_f1: f64,
+    pub baseline_macro_f1: f64,
+    pub model: Evaluation,
+    pub baseline: Evaluation,
+    pub split: SplitSizes,
+    pub rounds: u32,
+    pub best_valid_mlogloss: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SplitSizes {
+    pub train_comments: usize,
+    pub valid_comments: usize,
+    pub test_comments: usize,
+    pub train_pairs: usize,
+    pub valid_pairs: usize,
+    pub test_pairs: usize,
+}
+
+/// Everything training produced, ready to be written or published.
+pub struct Trained {
+    pub metadata: ModelMetadata,
+    pub metrics: Metrics,
+    pub curve: Vec<Round>,
+    /// (file name, contents): model.json, metadata.json, metrics.json,
+    /// vocabulary.txt, reference.parquet, profile.json.
+    pub files: Vec<(&'static str, Vec<u8>)>,
+}
+
+/// The XGBoost parameters, passed to XGBoost as they are and recorded in
+/// metadata.json. Column sampling stays at 1 so training is reproducible.
+pub fn xgboost_params(seed: u64, threads: usize) -> BTreeMap<String, String> {
+    [
+        ("objective", "multi:softprob".to_owned()),
+        ("num_class", "3".to_owned()),
+        ("eval_metric", "mlogloss".to_owned()),
+        ("tree_method", "hist".to_owned()),
+        ("max_depth", "6".to_owned()),
+        ("eta", "0.15".to_owned()),
+        ("min_child_weight", "1".to_owned()),
+        ("lambda", "1".to_owned()),
+        ("max_bin", "256".to_owned()),
+        ("seed", seed.to_string()),
+        ("nthread", threads.to_string()),
+        ("verbosity", "1".to_owned()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// The labelled (comment, aspect) pairs of the given comments.
+pub fn labelled_pairs(featurizer: &Featurizer, data: &LabelledComments, comments: &[usize]) -> Matrix {
+    let mut m = Matrix::new(featurizer.spec().len());
+    for &i in comments {
+        let c = &data.comments[i];
+        let Some(labels) = data.labels.get(&c.comment_id) else { continue };
+        for f in featurizer.featurize(&c.text) {
+            if let Some((_, polarity)) = labels.iter().find(|(a, _)| *a == f.mention.aspect) {
+                m.push(&f.values, *polarity as usize);
+            }
+        }
+    }
+    m
+}
+
+pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Result<Trained, TrainError> {
+    let data = data::load(&options.data_dir)?;
+    let parts = data::split(&data, options.seed);
+    let featurizer = Featurizer::bundled();
+    let (train_m, valid_m, test_m) = (
+        labelled_pairs(&featurizer, &data, &parts.train),
+        labelled_pairs(&featurizer, &data, &parts.valid),
+        labelled_pairs(&featurizer, &data, &parts.test),
+    );
+    for (m, name) in [(&train_m, "train"), (&valid_m, "validation"), (&test_m, "test")] {
+        if m.rows() == 0 {
+            return Err(TrainError::EmptySplit(name));
+        }
+    }
+    progress(Progress::Featurized { pairs: train_m.rows() + valid_m.rows() + test_m.rows() });
+
+    let params = xgboost_params(options.seed, options.threads);
+    let boosted = booster::boost(&params, &train_m, &valid_m, options.max_rounds, options.patience, &mut |r| {
+        progress(Progress::Round(r))
+    })?;
+    progress(Progress::Scoring);
+
+    let mut vocabulary = BTreeMap::new();
+    for &i in &parts.train {
+        count_words(&data.comments[i].text, &mut vocabulary);
+    }
+    let metadata = ModelMetadata {
+        name: options.name.clone(),
+        feature_spec: featurizer.spec().into(),
+        labels: LABELS.map(|p| p.name().to_owned()).to_vec(),
+        xgboost_params: params,
+        rounds: boosted.rounds,
+        data_hash: data.data_hash.clone(),
+        trainer: "xgboost-rs 0.3.0 (XGBoost 1.6.2)".to_owned(),
+    };
+    let metadata_json = serde_json::to_string_pretty(&metadata).expect("serialisable") + "\n";
+    let vocabulary_txt = write_vocabulary(&vocabulary);
+
+    // Scored as the pipeline will score: the pure-Rust predictor on the saved JSON.
+    let predictor = XgbModel::from_json(&boosted.model_json).map_err(absa_model::LoadError::Model)?;
+    let truth: Vec<usize> = test_m.labels.iter().map(|&y| y as usize).collect();
+    let predicted: Vec<usize> = (0..test_m.rows()).map(|i| argmax(&predictor.predict(test_m.row(i)))).collect();
+    let baseline: Vec<usize> =
+        (0..test_m.rows()).map(|i| featurizer.lexicon_baseline(test_m.row(i)) as usize).collect();
+    let (model_eval, baseline_eval) = (evaluate(&truth, &predicted), evaluate(&truth, &baseline));
+    let metrics = Metrics {
+        macro_f1: model_eval.macro_f1,
+        baseline_macro_f1: baseline_eval.macro_f1,
+        model: model_eval,
+        baseline: baseline_eval,
+        split: SplitSizes {
+            train_comments: parts.train.len(),
+            valid_comments: parts.valid.len(),
+            test_comments: parts.test.len(),
+            train_pairs: train_m.rows(),
+            valid_pairs: valid_m.rows(),
+            test_pairs: test_m.rows(),
+        },
+        rounds: boosted.rounds,
+        best_valid_mlogloss: boosted.curve[boosted.rounds as usize - 1].valid_mlogloss,
+    };
+
+    let model = SentimentModel::load(&boosted.model_json, &metadata_json, &vocabulary_txt)?;
+    let test_comments: Vec<_> = parts.test.iter().map(|&i| &data.comments[i]).collect();
+    let rows = profile::prediction_rows(&model, &test_comments);
+    let profile = profile::build(&model, &data.data_hash, &test_comments, &rows);
+
+    let files = vec![
+        ("model.json", boosted.model_json.into_bytes()),
+        ("metadata.json", metadata_json.into_bytes()),
+        ("metrics.json", (serde_json::to_string_pretty(&metrics).expect("serialisable") + "\n").into_bytes()),
+        ("vocabulary.txt", vocabulary_txt.into_bytes()),
+        ("reference.parquet", prediction_table::to_parquet(&rows)?),
+        ("profile.json", (serde_json::to_string_pretty(&profile).expect("serialisable") + "\n").into_bytes()),
+    ];
+    Ok(Trained { metadata, metrics, curve: boosted.curve, files })
+}
+
+/// Writes the files into `dir` (created if needed).
+pub fn write_files(dir: &Path, files: &[(&'static str, Vec<u8>)]) -> Result<(), TrainError> {
+    std::fs::create_dir_all(dir).map_err(|source| TrainError::Io { path: dir.to_owned(), source })?;
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|source| TrainError::Io { path, source })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! Where the pipeline keeps its objects. The domain sees only the
+//! [`ObjectStore`] trait; adapters put it on a local directory (here) or on
+//! S3. [`ModelRegistry`] keeps versioned models and their aliases in any
+//! store.
+
+mod local_dir;
+mod registry;
+
+use std::future::Future;
+
+pub use local_dir::LocalDirStore;
+pub use registry::{ModelRegistry, RegistryError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{key}: no such object")]
+    NotFound { key: String },
+    #[error("'{key}' is not a valid object key: {reason}")]
+    InvalidKey { key: String, reason: &'static str },
+    #[error("{key}: {source}")]
+    Io { key: String, source: std::io::Error },
+    #[error("{key}: {message}")]
+    Backend { key: String, message: String },
+}
+
+/// A flat key → bytes store with `/`-separated keys, like S3.
+pub trait ObjectStore: Send + Sync {
+    fn get(&self, key: &str) -> impl Future<Output = Result<Vec<u8>, StoreError>> + Send;
+    fn put(&self, key: &str, bytes: Vec<u8>) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Writes only if nothing is stored under `key`; `Ok(false)` when
+    /// something is. What makes reruns and concurrent runs safe.
+    fn put_if_absent(&self, key: &str, bytes: Vec<u8>) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Every key that starts with `prefix`, sorted.
+    fn list(&self, prefix: &str) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+}
+
+/// Keys are relative, `/`-separated, without empty, `.` or `..` parts, so
+/// that no adapter can be led outside its root.
+pub fn check_key(key: &str) -> Result<(), StoreError> {
+    let invalid = |reason| Err(StoreError::InvalidKey { key: key.to_owned(), reason });
+    if key.is_empty() {
+        return invalid("empty");
+    }
+    if key.contains('\\') || key.contains('\0') {
+        return invalid("contains a backslash or NUL");
+    }
+    if key.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        return invalid("has an empty, '.' or '..' part");
+    }
+    Ok(())
+}

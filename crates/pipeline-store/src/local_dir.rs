@@ -1,0 +1,99 @@
+//! The object store on a local directory: keys are relative paths.
+
+use std::fs;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+
+use crate::{ObjectStore, StoreError, check_key};
+
+#[derive(Debug, Clone)]
+pub struct LocalDirStore {
+    root: PathBuf,
+}
+
+impl LocalDirStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        LocalDirStore { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file an object lives in.
+    pub fn path_of(&self, key: &str) -> Result<PathBuf, StoreError> {
+        check_key(key)?;
+        Ok(self.root.join(key))
+    }
+
+    fn io(key: &str) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+        move |source| StoreError::Io { key: key.to_owned(), source }
+    }
+
+    /// Writes through a temporary file and a rename, so a reader never sees
+    /// half an object.
+    fn write_atomically(&self, key: &str, bytes: &[u8], replace: bool) -> Result<bool, StoreError> {
+        let path = self.path_of(key)?;
+        let dir = path.parent().expect("a key has a file name");
+        fs::create_dir_all(dir).map_err(Self::io(key))?;
+        let tmp = dir.join(format!(".{}.tmp-{}", path.file_name().unwrap().to_string_lossy(), std::process::id()));
+        let mut file = fs::File::create(&tmp).map_err(Self::io(key))?;
+        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(Self::io(key))?;
+        if replace {
+            fs::rename(&tmp, &path).map_err(Self::io(key))?;
+            return Ok(true);
+        }
+        // hard_link fails if the target exists: an atomic create-if-absent.
+        let linked = fs::hard_link(&tmp, &path);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(Self::io(key)(e)),
+        }
+    }
+}
+
+impl ObjectStore for LocalDirStore {
+    async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        match fs::read(self.path_of(key)?) {
+            Err(e) if e.kind() == ErrorKind::NotFound => Err(StoreError::NotFound { key: key.to_owned() }),
+            other => other.map_err(Self::io(key)),
+        }
+    }
+
+    async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
+        self.write_atomically(key, &bytes, true).map(drop)
+    }
+
+    async fn put_if_absent(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
+        self.write_atomically(key, &bytes, false)
+    }
+
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
+        let mut keys = Vec::new();
+        walk(&self.root, &self.root, &mut keys).map_err(Self::io(prefix))?;
+        keys.retain(|k| k.starts_with(prefix));
+        keys.sort();
+        Ok(keys)
+    }
+}
+
+/// Every file under `dir` as a key, skipping in-flight temporary files.
+fn walk(root: &Path, dir: &Path, keys: &mut Vec<String>) -> std::io::Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        other => other?,
+    };
+    for entry in entries {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(root, &path, keys)?;
+        } else if !entry.file_name().to_string_lossy().starts_with('.') {
+            let relative = path.strip_prefix(root).expect("under root");
+            keys.push(relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/"));
+        }
+    }
+    Ok(())
+}
