@@ -1,5 +1,5 @@
 # absa-drift: the everyday commands. `make help` lists them.
-.PHONY: help run build test lint fmt fmt-check clippy bench bench-drift fixtures venv clean
+.PHONY: help run build test lint fmt fmt-check clippy bench bench-drift bench-model model fixtures venv clean
 
 CARGO ?= cargo
 BIN := target/release/absa-drift
@@ -11,6 +11,7 @@ run: build ## The main job: drift between the bundled example files
 	$(BIN) drift --reference data/examples/reference.csv --current data/examples/current.csv
 
 build: ## Release build of the absa-drift binary
+	bash scripts/system-deps.sh
 	$(CARGO) build --release --locked -p absa-drift-cli
 
 test: ## Every test (what CI runs)
@@ -33,9 +34,17 @@ bench: ## Criterion benches of the drift tests
 bench-drift: build venv ## absa-drift against Evidently on 1M + 1M rows (ROWS=..., RUNS=...)
 	.venv/bin/python scripts/bench/bench_drift.py $(BIN) --rows $(or $(ROWS),1000000) --runs $(or $(RUNS),3)
 
+bench-model: build venv ## Sentiment model throughput: Rust featurise+predict against Python XGBoost predict
+	test -f bench-data/model/model.json || $(BIN) train --out bench-data/model
+	.venv/bin/python scripts/bench/bench_model.py bench-data/model bench-data/model-bench --runs $(or $(RUNS),3)
+
+model: build ## Train the sentiment model on data/train into models/ (local registry, alias production)
+	$(BIN) train --data data/train --out target/model --registry .absa-drift
+
 fixtures: venv ## Regenerate the Evidently, scipy and XGBoost reference values
 	.venv/bin/python scripts/evidently/generate_fixtures.py
 	.venv/bin/python scripts/xgboost/make_predictor_fixtures.py
+	.venv/bin/python scripts/xgboost/make_agreement_fixtures.py
 
 venv: ## Python venv (.venv) with the pinned Evidently, pandas, scipy, XGBoost
 	bash scripts/python-venv.sh

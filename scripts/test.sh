@@ -2,12 +2,16 @@
 # Every check and test of the project; `make test` and CI (.ci/run) run this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/system-deps.sh
+bash scripts/python-venv.sh .venv-mlflow scripts/mlflow/requirements.txt
 cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 cargo test --locked --workspace 2>&1 | tee "$log" || status=$?
+# Training against a real MLflow server, with the binary cargo test built.
+.venv-mlflow/bin/python tests/mlflow_tracking.py target/debug/absa-drift 2>&1 | tee -a "$log" || status=$?
 # One closing line with the totals over every test binary.
 awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

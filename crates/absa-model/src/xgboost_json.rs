@@ -33,26 +33,36 @@ enum Objective {
     SquaredError,
 }
 
-/// One regression tree, as XGBoost stores it: parallel arrays per node.
+/// One tree node packed in 16 bytes, a tree's nodes contiguous: a walk
+/// touches one cache line per level instead of one per field.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    /// Child indices; `left == 0` marks a leaf (children always follow
+    /// their parent, so no child is node 0).
+    left: u32,
+    right: u32,
+    /// The split feature, with the default-left flag in the top bit.
+    feature: u32,
+    /// The split threshold, or the leaf value at a leaf.
+    value: f32,
+}
+
+const DEFAULT_LEFT: u32 = 1 << 31;
+
 #[derive(Debug, Clone)]
 struct Tree {
-    left: Vec<i32>,
-    right: Vec<i32>,
-    feature: Vec<u32>,
-    /// The split threshold, or the leaf value at a leaf.
-    condition: Vec<f32>,
-    default_left: Vec<bool>,
+    nodes: Vec<Node>,
 }
 
 impl Tree {
     fn leaf_value(&self, row: &[f32]) -> f32 {
-        let mut node = 0usize;
-        while self.left[node] >= 0 {
-            let value = row.get(self.feature[node] as usize).copied().unwrap_or(f32::NAN);
-            let go_left = if value.is_nan() { self.default_left[node] } else { value < self.condition[node] };
-            node = if go_left { self.left[node] } else { self.right[node] } as usize;
+        let mut node = self.nodes[0];
+        while node.left != 0 {
+            let value = row.get((node.feature & !DEFAULT_LEFT) as usize).copied().unwrap_or(f32::NAN);
+            let go_left = if value.is_nan() { node.feature & DEFAULT_LEFT != 0 } else { value < node.value };
+            node = self.nodes[if go_left { node.left } else { node.right } as usize];
         }
-        self.condition[node]
+        node.value
     }
 }
 
@@ -167,14 +177,17 @@ impl XgbModel {
     /// Probabilities per class (softprob/softmax: softmax of the margins;
     /// logistic: [1 - p, p]); the prediction itself for regression.
     pub fn predict(&self, row: &[f32]) -> Vec<f32> {
-        let margin = self.predict_margin(row);
+        self.transform(&self.predict_margin(row))
+    }
+
+    fn transform(&self, margin: &[f32]) -> Vec<f32> {
         match self.objective {
-            Objective::SoftProb | Objective::SoftMax => softmax(&margin),
+            Objective::SoftProb | Objective::SoftMax => softmax(margin),
             Objective::Logistic => {
                 let p = 1.0 / (1.0 + (-margin[0]).exp());
                 vec![1.0 - p, p]
             }
-            Objective::SquaredError => margin,
+            Objective::SquaredError => margin.to_vec(),
         }
     }
 }
@@ -210,5 +223,16 @@ fn parse_tree(index: usize, t: &Value) -> Result<Tree, ModelError> {
             return Err(bad(&format!("node {node} has children {l} and {r}")));
         }
     }
-    Ok(Tree { left, right, feature, condition, default_left })
+    if feature.iter().any(|&f| f & DEFAULT_LEFT != 0) {
+        return Err(bad("a split feature index is too large"));
+    }
+    let nodes = (0..n)
+        .map(|i| Node {
+            left: left[i].max(0) as u32,
+            right: right[i].max(0) as u32,
+            feature: feature[i] | if default_left[i] { DEFAULT_LEFT } else { 0 },
+            value: condition[i],
+        })
+        .collect();
+    Ok(Tree { nodes })
 }
