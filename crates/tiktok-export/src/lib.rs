@@ -76,11 +76,13 @@ pub enum RowErrorReason {
     BadTime(String),
     BadCount(String),
     BadFlag(String),
+    TooLong { chars: usize },
     Csv(String),
 }
 
 impl RowErrorReason {
-    /// A short code: `field_count`, `not_utf8`, `bad_id`, `bad_time`, `bad_count`, `bad_flag`, `csv`.
+    /// A short code: `field_count`, `not_utf8`, `bad_id`, `bad_time`, `bad_count`, `bad_flag`,
+    /// `too_long`, `csv`.
     pub fn code(&self) -> &'static str {
         match self {
             RowErrorReason::FieldCount { .. } => "field_count",
@@ -89,6 +91,7 @@ impl RowErrorReason {
             RowErrorReason::BadTime(_) => "bad_time",
             RowErrorReason::BadCount(_) => "bad_count",
             RowErrorReason::BadFlag(_) => "bad_flag",
+            RowErrorReason::TooLong { .. } => "too_long",
             RowErrorReason::Csv(_) => "csv",
         }
     }
@@ -107,6 +110,9 @@ impl fmt::Display for RowError {
             RowErrorReason::BadTime(v) => write!(f, ": '{v}' is not a time like 26/04/2023, 01:13:07"),
             RowErrorReason::BadCount(v) => write!(f, ": '{v}' is not a count"),
             RowErrorReason::BadFlag(v) => write!(f, ": '{v}' is neither Yes nor No"),
+            RowErrorReason::TooLong { chars } => {
+                write!(f, ": {chars} characters, more than the {MAX_COMMENT_CHARS} a comment can have")
+            }
             RowErrorReason::Csv(m) => write!(f, ": {m}"),
         }
     }
@@ -161,7 +167,13 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Result<ExportedComment, RowError>>, File
     Ok(rows)
 }
 
-type FieldError = (Option<&'static str>, RowErrorReason);
+/// Longer comments are rejected: TikTok caps comments at 150 characters,
+/// so a cell this long is not a comment (a broken quote swallowing rows,
+/// or garbage).
+pub const MAX_COMMENT_CHARS: usize = 10_000;
+
+/// The field a row fails on (None for the whole row) and why.
+pub type FieldError = (Option<&'static str>, RowErrorReason);
 
 fn parse_row(record: &csv::ByteRecord) -> Result<ExportedComment, FieldError> {
     if record.len() != HEADER.len() {
@@ -170,6 +182,16 @@ fn parse_row(record: &csv::ByteRecord) -> Result<ExportedComment, FieldError> {
     let mut fields = Vec::with_capacity(HEADER.len());
     for (name, bytes) in HEADER.iter().zip(record.iter()) {
         fields.push(std::str::from_utf8(bytes).map_err(|_| (Some(*name), RowErrorReason::NotUtf8))?);
+    }
+    parse_fields(&fields)
+}
+
+/// Validates one row given as the exporter's twelve cells, in [`HEADER`]
+/// order: the one validation every input format (CSV, JSON Lines, Parquet)
+/// goes through.
+pub fn parse_fields(fields: &[&str]) -> Result<ExportedComment, FieldError> {
+    if fields.len() != HEADER.len() {
+        return Err((None, RowErrorReason::FieldCount { found: fields.len() }));
     }
     let id = |i: usize| parse_id(fields[i]).ok_or((Some(HEADER[i]), RowErrorReason::BadId(shorten(fields[i]))));
     let count = |i: usize| {
@@ -186,7 +208,10 @@ fn parse_row(record: &csv::ByteRecord) -> Result<ExportedComment, FieldError> {
         user_id: id(2)?,
         username: fields[3].to_owned(),
         nickname: fields[4].to_owned(),
-        text: fields[5].to_owned(),
+        text: match fields[5].chars().count() {
+            chars if chars > MAX_COMMENT_CHARS => return Err((Some(HEADER[5]), RowErrorReason::TooLong { chars })),
+            _ => fields[5].to_owned(),
+        },
         time: parse_time(fields[6]).ok_or((Some(HEADER[6]), RowErrorReason::BadTime(shorten(fields[6]))))?,
         digg_count: count(7)?,
         author_digged: flag(8)?,
