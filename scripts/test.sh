@@ -4,12 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 bash scripts/python-venv.sh .venv-mlflow scripts/mlflow/requirements.txt
+bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt
 cargo fmt --all -- --check
-cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --locked --workspace 2>&1 | tee "$log" || status=$?
+cargo test --locked --workspace --all-features 2>&1 | tee "$log" || status=$?
 # Training against a real MLflow server, with the binary cargo test built.
 .venv-mlflow/bin/python tests/mlflow_tracking.py target/debug/absa-drift 2>&1 | tee -a "$log" || status=$?
 # One closing line with the totals over every test binary.

@@ -5,11 +5,15 @@
 
 mod local_dir;
 mod registry;
+#[cfg(feature = "s3")]
+mod s3;
 
 use std::future::Future;
 
 pub use local_dir::LocalDirStore;
 pub use registry::{ModelRegistry, RegistryError};
+#[cfg(feature = "s3")]
+pub use s3::S3Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

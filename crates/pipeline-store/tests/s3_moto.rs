@@ -1,0 +1,112 @@
+//! The S3 adapter against a real S3 API: moto's server (pinned in
+//! scripts/moto/requirements.txt, installed into .venv-moto by
+//! scripts/test.sh), started on a free loopback port for this test and
+//! killed when it ends, pass or fail.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use extract::{ExtractInput, Extractor};
+use pipeline_store::{ModelRegistry, ObjectStore, S3Store, StoreError};
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_moto() -> Moto {
+    let server = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv-moto/bin/moto_server");
+    assert!(
+        std::path::Path::new(server).exists(),
+        "{server} is missing: run `bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt` (scripts/test.sh does)"
+    );
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(server)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not listen within 60 s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    moto
+}
+
+async fn bucket(moto: &Moto, name: &str) -> S3Store {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+        .endpoint_url(&moto.url)
+        .force_path_style(true)
+        .build();
+    let client = aws_sdk_s3::Client::from_conf(config);
+    client.create_bucket().bucket(name).send().await.unwrap();
+    S3Store::new(client, name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_s3_adapter_behaves_as_the_local_one() {
+    let moto = start_moto();
+    let store = bucket(&moto, "absa-data").await;
+    store.put("clean/dt=2026-11-01/hour=00/a.parquet", b"a".to_vec()).await.unwrap();
+    store.put("clean/dt=2026-11-01/hour=01/b.parquet", b"b".to_vec()).await.unwrap();
+    store.put("raw/x.csv", b"x".to_vec()).await.unwrap();
+    assert_eq!(store.get("raw/x.csv").await.unwrap(), b"x");
+    assert_eq!(
+        store.list("clean/").await.unwrap(),
+        ["clean/dt=2026-11-01/hour=00/a.parquet", "clean/dt=2026-11-01/hour=01/b.parquet"]
+    );
+    assert!(matches!(store.get("raw/missing.csv").await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(store.put("../x", vec![]).await, Err(StoreError::InvalidKey { .. })));
+
+    // The conditional write S3 offers (If-None-Match) is what dedup relies on.
+    assert!(store.put_if_absent("alerts/run-1", b"first".to_vec()).await.unwrap());
+    assert!(!store.put_if_absent("alerts/run-1", b"second".to_vec()).await.unwrap());
+    assert_eq!(store.get("alerts/run-1").await.unwrap(), b"first");
+
+    // The registry and extract run unchanged on S3.
+    let registry = ModelRegistry::new(&store);
+    let v = registry.publish("absa", &[("model.json", b"{}".to_vec())]).await.unwrap();
+    registry.set_alias("absa", "production", v).await.unwrap();
+    assert_eq!(registry.resolve("absa", "production").await.unwrap(), 1);
+    let raw = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/hourly/2026-11-01T00.csv")).unwrap();
+    store.put("raw/2026-11-01T00.csv", raw.clone()).await.unwrap();
+    let out = Extractor::new(b"a test key of enough bytes")
+        .unwrap()
+        .run(&store, &ExtractInput { key: Some("raw/2026-11-01T00.csv".into()), prefix: None })
+        .await
+        .unwrap();
+    assert_eq!(out.counts.clean_rows, 400);
+    assert!(!store.get(&out.partitions[0].key).await.unwrap().is_empty());
+    assert_eq!(store.get("raw/2026-11-01T00.csv").await.unwrap(), raw);
+
+    // A bucket that does not exist is an error naming the key, not a panic.
+    let missing = S3Store::new(
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+                .endpoint_url(&moto.url)
+                .force_path_style(true)
+                .build(),
+        ),
+        "no-such-bucket",
+    );
+    let err = missing.put("k", vec![1]).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Backend { key, .. } if key == "k"), "{err}");
+}
