@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use comment_sim::Taxonomy;
 
-use crate::tokens::{TokenKind, tokenize};
+use crate::tokens::{Token, TokenKind, tokenize};
 
 /// One mention of an aspect in a comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,12 @@ impl AspectExtractor {
 
     /// Every aspect mention in `text`, in order; mentions do not overlap.
     pub fn extract(&self, text: &str) -> Vec<AspectMention> {
-        let words: Vec<_> = tokenize(text).into_iter().filter(|t| t.kind == TokenKind::Word).collect();
+        self.extract_from_tokens(text, &tokenize(text))
+    }
+
+    /// [`AspectExtractor::extract`] for a text already tokenised.
+    pub fn extract_from_tokens(&self, text: &str, tokens: &[Token]) -> Vec<AspectMention> {
+        let words: Vec<&Token> = tokens.iter().filter(|t| t.kind == TokenKind::Word).collect();
         let mut mentions = Vec::new();
         let mut i = 0;
         while i < words.len() {

@@ -229,15 +229,19 @@ impl Featurizer {
 
     /// Features for each distinct aspect in `text`, in order of first mention.
     pub fn featurize(&self, text: &str) -> Vec<AspectFeatures> {
-        let tokens = tokenize(text);
-        let mentions = self.extractor.extract(text);
+        self.featurize_tokens(text, &tokenize(text))
+    }
+
+    /// [`Featurizer::featurize`] for a text already tokenised.
+    pub fn featurize_tokens(&self, text: &str, tokens: &[Token]) -> Vec<AspectFeatures> {
+        let mentions = self.extractor.extract_from_tokens(text, tokens);
         let mut distinct: Vec<&AspectMention> = Vec::new();
         for m in &mentions {
             if !distinct.iter().any(|d| d.aspect == m.aspect) {
                 distinct.push(m);
             }
         }
-        let comment = self.comment_features(text, &tokens, distinct.len());
+        let comment = self.comment_features(text, tokens, distinct.len());
         distinct.iter().map(|m| AspectFeatures { mention: (*m).clone(), values: self.values(&comment, m) }).collect()
     }
 

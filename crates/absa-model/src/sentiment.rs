@@ -137,7 +137,7 @@ impl SentimentModel {
         let unseen = words.iter().filter(|w| !self.vocabulary.contains(**w)).count();
         let aspects = self
             .featurizer
-            .featurize(text)
+            .featurize_tokens(text, &tokens)
             .into_iter()
             .map(|f| {
                 let p = self.model.predict(&f.values);

@@ -25,5 +25,8 @@ fn the_documented_extract_events_parse() {
     outputs.iter().for_each(|t| round_trips::<ExtractOutput>(t));
     let counts = &serde_json::from_str::<ExtractOutput>(&outputs[0]).unwrap().counts;
     assert_eq!(counts.input_rows, counts.clean_rows + counts.quarantined_rows + counts.duplicate_rows);
-    assert!(serde_json::from_str::<ExtractInput>(r#"{"key": "a", "bucket": "b"}"#).is_err(), "unknown fields are refused");
+    assert!(
+        serde_json::from_str::<ExtractInput>(r#"{"key": "a", "bucket": "b"}"#).is_err(),
+        "unknown fields are refused"
+    );
 }
