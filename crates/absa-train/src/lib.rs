@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use absa_model::{Featurizer, LABELS, ModelMetadata, SentimentModel, XgbModel, argmax, count_words, write_vocabulary};
+use pipeline_store::{ModelRegistry, ObjectStore, RegistryError};
 use serde::Serialize;
 
 pub use booster::{Matrix, Round, boost_rounds, dmatrix, mlogloss, predict_with_xgboost};
@@ -201,6 +202,16 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
         ("profile.json", (serde_json::to_string_pretty(&profile).expect("serialisable") + "\n").into_bytes()),
     ];
     Ok(Trained { metadata, metrics, curve: boosted.curve, files })
+}
+
+/// Publishes a trained model's files as the next version of its name and
+/// points `alias` at it; returns the version.
+pub async fn publish<S: ObjectStore>(store: &S, trained: &Trained, alias: &str) -> Result<u32, RegistryError> {
+    let registry = ModelRegistry::new(store);
+    let files: Vec<(&str, Vec<u8>)> = trained.files.iter().map(|(n, b)| (*n, b.clone())).collect();
+    let version = registry.publish(&trained.metadata.name, &files).await?;
+    registry.set_alias(&trained.metadata.name, alias, version).await?;
+    Ok(version)
 }
 
 /// Writes the files into `dir` (created if needed).

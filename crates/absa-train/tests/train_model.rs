@@ -7,17 +7,11 @@ use std::path::Path;
 
 use absa_model::{LoadError, SentimentModel, XgbModel};
 use absa_train::{Progress, TrainError, TrainOptions, Trained, labelled_pairs, load, predict_with_xgboost, split};
-use comment_sim::{Generator, Taxonomy, write_exporter_csv, write_labels_csv};
+use comment_sim::{Generator, Taxonomy, write_batch_files};
 
 fn simulate(dir: &Path, comments: usize) {
     let taxonomy = Taxonomy::bundled();
-    let batch = Generator::new(&taxonomy, 99).training_set(comments);
-    let mut csv = Vec::new();
-    write_exporter_csv(&batch, &mut csv).unwrap();
-    std::fs::write(dir.join("comments.csv"), csv).unwrap();
-    let mut labels = Vec::new();
-    write_labels_csv(&batch, &mut labels).unwrap();
-    std::fs::write(dir.join("comments.labels.csv"), labels).unwrap();
+    write_batch_files(dir, "comments", &Generator::new(&taxonomy, 99).training_set(comments)).unwrap();
 }
 
 fn options(dir: &Path) -> TrainOptions {

@@ -6,9 +6,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use comment_sim::{
-    Comment, Generator, HOURLY_START, Scenario, Taxonomy, iso_hour, write_exporter_csv, write_labels_csv,
-};
+use comment_sim::{Comment, Generator, HOURLY_START, Scenario, Taxonomy, iso_hour, write_batch_files};
 
 #[derive(Args, Debug)]
 pub struct SimulateArgs {
@@ -83,10 +81,8 @@ pub fn run(args: &SimulateArgs) -> Result<(), SimulateError> {
     Ok(())
 }
 
-/// `<name>.csv` in the exporter format and `<name>.labels.csv` beside it.
 fn write_batch(dir: &Path, name: &str, comments: &[Comment]) -> Result<(), SimulateError> {
-    write_file(&dir.join(format!("{name}.csv")), |out| write_exporter_csv(comments, out))?;
-    write_file(&dir.join(format!("{name}.labels.csv")), |out| write_labels_csv(comments, out))
+    write_batch_files(dir, name, comments).map_err(|source| SimulateError { path: dir.join(name), source })
 }
 
 fn write_file(

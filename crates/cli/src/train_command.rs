@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use absa_train::{Progress, TrainOptions, mlflow};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use pipeline_store::{LocalDirStore, ModelRegistry};
+use pipeline_store::LocalDirStore;
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
@@ -93,14 +93,7 @@ pub fn run(args: &TrainArgs) -> Result<(), TrainCommandError> {
     );
 
     if let Some(dir) = &args.registry {
-        let store = LocalDirStore::new(dir);
-        let registry = ModelRegistry::new(&store);
-        let files: Vec<(&str, Vec<u8>)> = trained.files.iter().map(|(n, b)| (*n, b.clone())).collect();
-        let version = block_on(async {
-            let version = registry.publish(&args.name, &files).await?;
-            registry.set_alias(&args.name, &args.alias, version).await?;
-            Ok::<_, pipeline_store::RegistryError>(version)
-        })?;
+        let version = block_on(absa_train::publish(&LocalDirStore::new(dir), &trained, &args.alias))?;
         println!("published {} version {version} to {} as '{}'", args.name, dir.display(), args.alias);
     }
 

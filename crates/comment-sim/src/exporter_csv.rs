@@ -3,7 +3,9 @@
 //! (`="7226…"`, so spreadsheets keep all 19 digits), times as
 //! `DD/MM/YYYY, HH:MM:SS`, `Yes`/`No` flags and empty cells for absent values.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
 
 use tiktok_export::{HEADER, format_id, format_time, utc_date};
 
@@ -34,6 +36,20 @@ pub fn write_exporter_csv(comments: &[Comment], out: &mut impl Write) -> io::Res
         )?;
     }
     Ok(())
+}
+
+/// `<dir>/<name>.csv` in the exporter format and `<name>.labels.csv`
+/// beside it (`dir` is created). An error names the file.
+pub fn write_batch_files(dir: &Path, name: &str, comments: &[Comment]) -> io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let write = |file: String, body: &dyn Fn(&mut BufWriter<File>) -> io::Result<()>| {
+        let path = dir.join(file);
+        let named = |e: io::Error| io::Error::new(e.kind(), format!("{}: {e}", path.display()));
+        let mut out = BufWriter::new(File::create(&path).map_err(named)?);
+        body(&mut out).and_then(|()| out.flush()).map_err(named)
+    };
+    write(format!("{name}.csv"), &|out| write_exporter_csv(comments, out))?;
+    write(format!("{name}.labels.csv"), &|out| write_labels_csv(comments, out))
 }
 
 /// `comment_id,aspect,polarity`: one row per labelled aspect mention.

@@ -12,7 +12,7 @@ mod rng;
 mod scenario;
 mod taxonomy;
 
-pub use exporter_csv::{iso_hour, write_exporter_csv, write_labels_csv};
+pub use exporter_csv::{iso_hour, write_batch_files, write_exporter_csv, write_labels_csv};
 pub use generator::{
     Comment, Generator, HOURLY_START, NEW_SLANG_NEGATIVE, NEW_SLANG_POSITIVE, Polarity, TRAINING_START, User,
 };

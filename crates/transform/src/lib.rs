@@ -1,0 +1,145 @@
+//! Pipeline step 2, **transform**: scores each clean partition extract
+//! wrote with the model the registry's alias points at, and writes the
+//! monitored prediction table (crate `prediction-table`) and the batch's
+//! word counts:
+//!
+//! ```text
+//! predictions/dt=YYYY-MM-DD/hour=HH/<batch>.parquet
+//! predictions/words/<batch>.json        word → count over the batch's comments
+//! ```
+//!
+//! The model is loaded once per container and kept while the alias points
+//! at the same version; moving the alias takes effect on the next batch.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use absa_model::{SentimentModel, count_words};
+use extract::{Counts, ExtractOutput, clean_table};
+use pipeline_store::{ModelRegistry, ObjectStore, RegistryError, StoreError};
+use prediction_table::{CommentFacts, rows_for};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PredictionPartition {
+    pub dt: String,
+    pub hour: String,
+    pub key: String,
+    pub comments: u64,
+    pub rows: u64,
+}
+
+/// What transform returns to the workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransformOutput {
+    pub batch_id: String,
+    pub model: String,
+    pub model_version: u32,
+    pub partitions: Vec<PredictionPartition>,
+    pub words_key: String,
+    /// extract's counts, carried for the monitor's data-quality checks.
+    pub extract_counts: Counts,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransformError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error("model {name} version {version}: {message}")]
+    Model { name: String, version: u32, message: String },
+    #[error("{key}: not a clean partition: {message}")]
+    Partition { key: String, message: String },
+    #[error("{key}: writing Parquet: {message}")]
+    Write { key: String, message: String },
+}
+
+pub struct Transformer {
+    model_name: String,
+    alias: String,
+    loaded: Mutex<Option<(u32, Arc<SentimentModel>)>>,
+}
+
+impl Transformer {
+    pub fn new(model_name: impl Into<String>, alias: impl Into<String>) -> Self {
+        Transformer { model_name: model_name.into(), alias: alias.into(), loaded: Mutex::new(None) }
+    }
+
+    /// The model the alias points at, loaded at most once per version.
+    pub async fn model<S: ObjectStore>(&self, store: &S) -> Result<(u32, Arc<SentimentModel>), TransformError> {
+        let registry = ModelRegistry::new(store);
+        let version = registry.resolve(&self.model_name, &self.alias).await?;
+        if let Some((v, model)) = self.loaded.lock().expect("not poisoned").as_ref()
+            && *v == version
+        {
+            return Ok((version, model.clone()));
+        }
+        let name = &self.model_name;
+        let text = |bytes: Vec<u8>, file: &str| {
+            String::from_utf8(bytes).map_err(|_| TransformError::Model {
+                name: name.clone(),
+                version,
+                message: format!("{file} is not UTF-8"),
+            })
+        };
+        let model_json = text(registry.file(name, version, "model.json").await?, "model.json")?;
+        let metadata = text(registry.file(name, version, "metadata.json").await?, "metadata.json")?;
+        let vocabulary = text(registry.file(name, version, "vocabulary.txt").await?, "vocabulary.txt")?;
+        let model = SentimentModel::load(&model_json, &metadata, &vocabulary).map_err(|e| TransformError::Model {
+            name: name.clone(),
+            version,
+            message: e.to_string(),
+        })?;
+        let model = Arc::new(model);
+        *self.loaded.lock().expect("not poisoned") = Some((version, model.clone()));
+        Ok((version, model))
+    }
+
+    pub async fn run<S: ObjectStore>(
+        &self,
+        store: &S,
+        input: &ExtractOutput,
+    ) -> Result<TransformOutput, TransformError> {
+        let (version, model) = self.model(store).await?;
+        let mut partitions = Vec::new();
+        let mut words = BTreeMap::new();
+        for p in &input.partitions {
+            let comments = clean_table::from_parquet(&store.get(&p.key).await?)
+                .map_err(|message| TransformError::Partition { key: p.key.clone(), message })?;
+            let mut rows = Vec::new();
+            for c in &comments {
+                count_words(&c.text, &mut words);
+                let facts = CommentFacts {
+                    comment_id: c.comment_id,
+                    created_at: c.created_at,
+                    digg_count: c.digg_count,
+                    reply_count: c.reply_count,
+                    is_reply: c.reply_to.is_some(),
+                };
+                rows.extend(rows_for(facts, &model.analyze(&c.text)));
+            }
+            let key = format!("predictions/dt={}/hour={}/{}.parquet", p.dt, p.hour, input.batch_id);
+            let bytes = prediction_table::to_parquet(&rows)
+                .map_err(|e| TransformError::Write { key: key.clone(), message: e.to_string() })?;
+            store.put(&key, bytes).await?;
+            partitions.push(PredictionPartition {
+                dt: p.dt.clone(),
+                hour: p.hour.clone(),
+                key,
+                comments: comments.len() as u64,
+                rows: rows.len() as u64,
+            });
+        }
+        let words_key = format!("predictions/words/{}.json", input.batch_id);
+        store.put(&words_key, serde_json::to_vec(&words).expect("serialisable")).await?;
+        Ok(TransformOutput {
+            batch_id: input.batch_id.clone(),
+            model: self.model_name.clone(),
+            model_version: version,
+            partitions,
+            words_key,
+            extract_counts: input.counts,
+        })
+    }
+}
