@@ -19,7 +19,6 @@ use serde::Serialize;
 pub use booster::{Matrix, Round, boost_rounds, dmatrix, mlogloss, predict_with_xgboost};
 pub use data::{COMMENTS_FILE, LABELS_FILE, LabelledComments, Split, load, split};
 pub use metrics::{ClassMetrics, Evaluation, evaluate};
-pub use profile::{PROFILE_FORMAT, Profile, column_kinds};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TrainError {

@@ -8,6 +8,8 @@
 //! `none`, confidence null) so text drift in such comments is seen. Comment
 //! features repeat on each of a comment's rows.
 
+pub mod profile;
+
 use std::sync::Arc;
 
 use absa_model::CommentAnalysis;

@@ -1,0 +1,80 @@
+//! CloudWatch Embedded Metric Format: JSON lines the Lambda prints to
+//! stdout, which CloudWatch Logs turns into metrics in the `AbsaDrift`
+//! namespace. The timestamp is the batch's hour, so replays land where the
+//! data belongs.
+
+use serde_json::{Value, json};
+
+use crate::{MonitorReport, Severity};
+
+pub const NAMESPACE: &str = "AbsaDrift";
+
+fn line(timestamp_ms: i64, dimensions: &[(&str, &str)], metrics: &[(&str, f64, &str)]) -> String {
+    let mut root = serde_json::Map::new();
+    root.insert(
+        "_aws".into(),
+        json!({
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [dimensions.iter().map(|(k, _)| *k).collect::<Vec<_>>()],
+                "Metrics": metrics.iter().map(|(name, _, unit)| json!({"Name": name, "Unit": unit})).collect::<Vec<_>>(),
+            }],
+        }),
+    );
+    for (k, v) in dimensions {
+        root.insert((*k).into(), Value::from(*v));
+    }
+    for (name, value, _) in metrics {
+        root.insert((*name).into(), Value::from(*value));
+    }
+    Value::Object(root).to_string()
+}
+
+/// The metric lines of one report: the batch's summary per model, a drift
+/// score per feature, and the current sentiment share per aspect.
+pub fn emf_lines(report: &MonitorReport) -> Vec<String> {
+    let timestamp_ms = hour_start_ms(&report.dt, &report.hour);
+    let model = report.model.as_str();
+    let severity = match report.severity {
+        Severity::Ok => 0.0,
+        Severity::Warning => 1.0,
+        Severity::Alarm => 2.0,
+    };
+    let c = &report.extract_counts;
+    let mut lines = vec![line(
+        timestamp_ms,
+        &[("Model", model)],
+        &[
+            ("ShareOfDriftedColumns", report.data_drift.share_of_drifted_columns, "None"),
+            ("Severity", severity, "None"),
+            ("RowsProcessed", c.clean_rows as f64, "Count"),
+            ("RowsQuarantined", c.quarantined_rows as f64, "Count"),
+            ("RowsDuplicated", c.duplicate_rows as f64, "Count"),
+            ("VocabularyDistance", report.text_drift.vocabulary.drift_score, "None"),
+        ],
+    )];
+    for (feature, d) in &report.data_drift.columns {
+        lines.push(line(
+            timestamp_ms,
+            &[("Model", model), ("Feature", feature)],
+            &[("DriftScore", d.drift_score, "None"), ("Drifted", f64::from(u8::from(d.drift_detected)), "None")],
+        ));
+    }
+    for (aspect, shares) in &report.prediction_drift.current_sentiment_by_aspect {
+        for (sentiment, share) in shares {
+            lines.push(line(
+                timestamp_ms,
+                &[("Model", model), ("Aspect", aspect), ("Sentiment", sentiment)],
+                &[("SentimentShare", *share, "None")],
+            ));
+        }
+    }
+    lines
+}
+
+/// `2026-11-01`, `05` → milliseconds since 1970 at 05:00 UTC that day.
+fn hour_start_ms(dt: &str, hour: &str) -> i64 {
+    let cell = format!("{}/{}/{}, {hour}:00:00", &dt[8..10], &dt[5..7], &dt[0..4]);
+    tiktok_export::parse_time(&cell).unwrap_or(0) * 1000
+}

@@ -1,0 +1,63 @@
+//! The monitor on the bundled hourly batches (aspect_mix from hour 24):
+//! no alarm in the 24 hours before the scenario, an alarm in every hour
+//! after it starts, and reports that say why.
+
+use absa_train::{TrainOptions, publish};
+use comment_sim::{Generator, Taxonomy, write_batch_files};
+use extract::{ExtractInput, Extractor};
+use monitor::{Monitor, NAMESPACE, Severity, emf_lines};
+use pipeline_store::{LocalDirStore, ObjectStore};
+use transform::Transformer;
+
+#[tokio::test]
+async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("train");
+    write_batch_files(&data, "comments", &Generator::new(&Taxonomy::bundled(), 11).training_set(5000)).unwrap();
+    let options = TrainOptions {
+        data_dir: data,
+        name: "absa-sentiment".into(),
+        seed: 7,
+        max_rounds: 60,
+        patience: 10,
+        threads: 2,
+    };
+    let trained = absa_train::train(&options, &mut |_| {}).unwrap();
+    let store = LocalDirStore::new(dir.path().join("store"));
+    publish(&store, &trained, "production").await.unwrap();
+
+    let (extractor, transformer, monitor) = (
+        Extractor::new(b"a test key of enough bytes").unwrap(),
+        Transformer::new("absa-sentiment", "production"),
+        Monitor::default(),
+    );
+    let hourly = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/hourly"));
+    let mut severities = Vec::new();
+    for hour in 0..48 {
+        let name = format!("2026-11-{:02}T{:02}.csv", 1 + hour / 24, hour % 24);
+        let key = format!("raw/{name}");
+        store.put(&key, std::fs::read(hourly.join(&name)).unwrap()).await.unwrap();
+        let extracted = extractor.run(&store, &ExtractInput { key: Some(key), prefix: None }).await.unwrap();
+        let transformed = transformer.run(&store, &extracted).await.unwrap();
+        let (report, verdict) = monitor.run(&store, &transformed).await.unwrap();
+        eprintln!(
+            "hour {hour:2}: {:?} share {:.2} {:?}",
+            verdict.severity, verdict.share_of_drifted_columns, report.severity_reasons
+        );
+        assert_eq!(verdict.drift_detected, verdict.severity != Severity::Ok);
+        assert!(!store.get(&verdict.html_key).await.unwrap().is_empty());
+        let json: serde_json::Value = serde_json::from_slice(&store.get(&verdict.report_key).await.unwrap()).unwrap();
+        assert_eq!(json["data_drift"]["columns"].as_object().unwrap().len(), 10, "every monitored column is tested");
+        for line in emf_lines(&report) {
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], NAMESPACE);
+        }
+        severities.push(verdict.severity);
+    }
+    let before: Vec<_> = severities[..24].iter().enumerate().filter(|(_, s)| **s == Severity::Alarm).collect();
+    assert!(before.is_empty(), "false alarms before the scenario: {before:?}");
+    let missed: Vec<_> =
+        severities[24..].iter().enumerate().filter(|(_, s)| **s != Severity::Alarm).map(|(h, s)| (h + 24, s)).collect();
+    assert!(missed.is_empty(), "hours of the scenario without an alarm: {missed:?}");
+    assert_eq!(store.list("history/").await.unwrap().len(), 48);
+}
