@@ -1,14 +1,18 @@
-//! The S3 adapter against a real S3 API: moto's server (pinned in
-//! scripts/moto/requirements.txt, installed into .venv-moto by
+//! The S3 and SNS adapters against a real AWS API: moto's server (pinned
+//! in scripts/moto/requirements.txt, installed into .venv-moto by
 //! scripts/test.sh), started on a free loopback port for this test and
-//! killed when it ends, pass or fail.
+//! killed when it ends, pass or fail. The registry, extract and alert run
+//! on them unchanged; what SNS received is read back through moto's
+//! inspection API.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use alert::{AlertInput, Alerter, SnsNotifier};
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use extract::{ExtractInput, Extractor};
+use monitor::{Severity, Verdict};
 use pipeline_store::{ModelRegistry, ObjectStore, S3Store, StoreError};
 
 struct Moto {
@@ -45,21 +49,52 @@ fn start_moto() -> Moto {
     moto
 }
 
+fn s3_client(moto: &Moto) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+            .endpoint_url(&moto.url)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
 async fn bucket(moto: &Moto, name: &str) -> S3Store {
-    let config = aws_sdk_s3::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "static"))
-        .endpoint_url(&moto.url)
-        .force_path_style(true)
-        .build();
-    let client = aws_sdk_s3::Client::from_conf(config);
+    let client = s3_client(moto);
     client.create_bucket().bucket(name).send().await.unwrap();
     S3Store::new(client, name)
 }
 
+async fn topic(moto: &Moto) -> SnsNotifier {
+    let client = aws_sdk_sns::Client::from_conf(
+        aws_sdk_sns::Config::builder()
+            .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+            .region(aws_sdk_sns::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sns::config::Credentials::new("test", "test", None, None, "static"))
+            .endpoint_url(&moto.url)
+            .build(),
+    );
+    let arn = client.create_topic().name("absa-alerts").send().await.unwrap().topic_arn().unwrap().to_owned();
+    SnsNotifier { client, topic_arn: arn }
+}
+
+/// (subject, message) of everything SNS received, from moto's inspection API.
+fn published(moto: &Moto) -> Vec<(String, String)> {
+    let data: serde_json::Value =
+        ureq::get(format!("{}/moto-api/data.json", moto.url)).call().unwrap().body_mut().read_json().unwrap();
+    data["sns"]["Topic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["sent_notifications"].as_array().cloned().unwrap_or_default())
+        .map(|n| (n[2].as_str().unwrap_or_default().to_owned(), n[1].as_str().unwrap().to_owned()))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_s3_adapter_behaves_as_the_local_one() {
+async fn the_aws_adapters_work_against_moto() {
     let moto = start_moto();
     let store = bucket(&moto, "absa-data").await;
     store.put("clean/dt=2026-11-01/hour=00/a.parquet", b"a".to_vec()).await.unwrap();

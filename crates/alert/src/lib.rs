@@ -1,0 +1,245 @@
+//! Pipeline step 4, **alert**: turns monitor's verdict, or a failure the
+//! workflow caught, into at most one notification.
+//!
+//! - **Dedup**: one message per batch (or per run, for failures). The claim
+//!   `alerts/sent/<id>.json` is created with a conditional write before
+//!   publishing and marked `sent` after, so a rerun or a retry of a
+//!   delivered alert publishes nothing; a claim left `pending` by a crash
+//!   is retried (at least once, never silently lost).
+//! - **Cooldown**: after an alert, the same or a lower severity is not
+//!   repeated for `cooldown_hours` of batch time; a higher one is sent at
+//!   once. State: `alerts/state/<model>.json`.
+//! - Below `min_severity` nothing is sent.
+
+mod notifier;
+
+use monitor::{Severity, Verdict};
+use pipeline_store::{ObjectStore, StoreError};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "sns")]
+pub use notifier::SnsNotifier;
+pub use notifier::{LocalNotifier, Notifier, NotifyError};
+
+/// SNS caps subjects at 100 characters.
+pub const MAX_SUBJECT: usize = 99;
+
+/// A failure the workflow caught (Step Functions' `Error` and `Cause`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub error: String,
+    pub cause: String,
+    pub failed_step: String,
+}
+
+/// Exactly one of `verdict` and `failure`; `run_id` names the workflow
+/// run (the execution name) and dedups failure alerts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertOutput {
+    pub sent: bool,
+    /// Why it was or was not sent.
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("alert input must have exactly one of 'verdict' and 'failure'")]
+    BadInput,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Notify(#[from] NotifyError),
+    #[error("{key}: {message}")]
+    State { key: String, message: String },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claim {
+    status: String,
+    #[serde(default)]
+    message_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct CooldownState {
+    severity: Severity,
+    /// Batch time of the last alert, hours since 1970.
+    hour: i64,
+    batch_id: String,
+}
+
+pub struct Alerter {
+    pub model: String,
+    pub min_severity: Severity,
+    pub cooldown_hours: i64,
+    /// Prefixed to report keys in messages, e.g. `s3://absa-data/`.
+    pub report_location: String,
+}
+
+impl Alerter {
+    pub async fn run<S: ObjectStore, N: Notifier>(
+        &self,
+        store: &S,
+        notifier: &N,
+        input: &AlertInput,
+    ) -> Result<AlertOutput, AlertError> {
+        match (&input.verdict, &input.failure) {
+            (Some(v), None) => self.verdict(store, notifier, v).await,
+            (None, Some(f)) => {
+                let id = input.run_id.clone().unwrap_or_else(|| format!("{}-{}", f.failed_step, f.error));
+                let (subject, body) = failure_message(f, input.run_id.as_deref());
+                self.send_once(store, notifier, &format!("failure-{}", sanitize(&id)), subject, body).await
+            }
+            _ => Err(AlertError::BadInput),
+        }
+    }
+
+    async fn verdict<S: ObjectStore, N: Notifier>(
+        &self,
+        store: &S,
+        notifier: &N,
+        v: &Verdict,
+    ) -> Result<AlertOutput, AlertError> {
+        if v.severity < self.min_severity {
+            return Ok(skipped(format!("severity {:?} is below {:?}", v.severity, self.min_severity)));
+        }
+        let state_key = format!("alerts/state/{}.json", sanitize(&self.model));
+        let hour = batch_hour(v);
+        match store.get(&state_key).await {
+            Ok(bytes) => {
+                let last: CooldownState = serde_json::from_slice(&bytes)
+                    .map_err(|e| AlertError::State { key: state_key.clone(), message: e.to_string() })?;
+                let within = (0..self.cooldown_hours).contains(&(hour - last.hour));
+                if within && v.severity <= last.severity && last.batch_id != v.batch_id {
+                    return Ok(skipped(format!(
+                        "cooldown: {:?} was sent for batch {} {} h ago",
+                        last.severity,
+                        last.batch_id,
+                        hour - last.hour
+                    )));
+                }
+            }
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let report = self.report_location.clone() + &v.report_key;
+        let (subject, body) = verdict_message(v, &report, &self.report_location);
+        let out = self.send_once(store, notifier, &format!("batch-{}", sanitize(&v.batch_id)), subject, body).await?;
+        if out.sent {
+            let state = CooldownState { severity: v.severity, hour, batch_id: v.batch_id.clone() };
+            store.put(&state_key, serde_json::to_vec(&state).expect("serialisable")).await?;
+        }
+        Ok(out)
+    }
+
+    async fn send_once<S: ObjectStore, N: Notifier>(
+        &self,
+        store: &S,
+        notifier: &N,
+        id: &str,
+        subject: String,
+        body: String,
+    ) -> Result<AlertOutput, AlertError> {
+        let key = format!("alerts/sent/{id}.json");
+        let pending = serde_json::to_vec(&Claim { status: "pending".into(), message_id: None }).expect("serialisable");
+        if !store.put_if_absent(&key, pending).await? {
+            let claim: Claim = serde_json::from_slice(&store.get(&key).await?)
+                .map_err(|e| AlertError::State { key: key.clone(), message: e.to_string() })?;
+            if claim.status == "sent" {
+                return Ok(skipped(format!(
+                    "already sent for {id} (message {})",
+                    claim.message_id.unwrap_or_default()
+                )));
+            }
+        }
+        let message_id = notifier.publish(&subject, &body).await?;
+        let sent = Claim { status: "sent".into(), message_id: Some(message_id.clone()) };
+        store.put(&key, serde_json::to_vec(&sent).expect("serialisable")).await?;
+        Ok(AlertOutput {
+            sent: true,
+            reason: format!("sent for {id}"),
+            subject: Some(subject),
+            message_id: Some(message_id),
+        })
+    }
+}
+
+fn skipped(reason: String) -> AlertOutput {
+    AlertOutput { sent: false, reason, subject: None, message_id: None }
+}
+
+/// Keys stay within one path segment of safe characters.
+fn sanitize(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
+}
+
+fn batch_hour(v: &Verdict) -> i64 {
+    let cell = format!(
+        "{}/{}/{}, {}:00:00",
+        v.dt.get(8..10).unwrap_or("01"),
+        v.dt.get(5..7).unwrap_or("01"),
+        v.dt.get(0..4).unwrap_or("1970"),
+        v.hour
+    );
+    tiktok_export::parse_time(&cell).map_or(0, |s| s / 3600)
+}
+
+/// Cuts at a character boundary, marking the cut.
+pub fn subject_line(s: &str) -> String {
+    if s.chars().count() <= MAX_SUBJECT {
+        return s.to_owned();
+    }
+    s.chars().take(MAX_SUBJECT - 1).collect::<String>() + "…"
+}
+
+pub fn verdict_message(v: &Verdict, report: &str, location: &str) -> (String, String) {
+    let level = format!("{:?}", v.severity).to_uppercase();
+    let subject = subject_line(&format!(
+        "[absa-drift] {level}: {} drifted in the {} {}:00 batch",
+        match v.drifted_columns.len() {
+            1 => "1 feature".to_owned(),
+            n => format!("{n} features"),
+        },
+        v.dt,
+        v.hour
+    ));
+    let mut body = format!(
+        "Severity: {level}\nBatch: {} ({} {}:00 UTC)\nShare of drifted columns: {:.2}\n\nDrifted:\n",
+        v.batch_id, v.dt, v.hour, v.share_of_drifted_columns
+    );
+    for c in v.drifted_columns.iter().take(10) {
+        body.push_str(&format!("  - {c}\n"));
+    }
+    if v.drifted_columns.len() > 10 {
+        body.push_str(&format!("  … and {} more\n", v.drifted_columns.len() - 10));
+    }
+    body.push_str(&format!("\nReport: {report}\nHTML report: {location}{}\n", v.html_key));
+    (subject, body)
+}
+
+pub fn failure_message(f: &Failure, run_id: Option<&str>) -> (String, String) {
+    let subject = subject_line(&format!("[absa-drift] pipeline FAILED at {}: {}", f.failed_step, f.error));
+    let cause: String = f.cause.chars().take(4000).collect();
+    let body = format!(
+        "The pipeline failed.\nStep: {}\nError: {}\nRun: {}\n\nCause:\n{cause}\n",
+        f.failed_step,
+        f.error,
+        run_id.unwrap_or("(unknown)")
+    );
+    (subject, body)
+}

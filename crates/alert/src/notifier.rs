@@ -1,0 +1,67 @@
+//! The notification port: SNS in AWS (feature `sns`), a file and stdout
+//! locally.
+
+use std::future::Future;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error("{target}: {message}")]
+    Failed { target: String, message: String },
+}
+
+pub trait Notifier: Send + Sync {
+    /// Publishes one message; returns its id.
+    fn publish(&self, subject: &str, body: &str) -> impl Future<Output = Result<String, NotifyError>> + Send;
+}
+
+/// Prints each message and appends it to a JSON Lines file.
+pub struct LocalNotifier {
+    pub path: PathBuf,
+}
+
+impl Notifier for LocalNotifier {
+    async fn publish(&self, subject: &str, body: &str) -> Result<String, NotifyError> {
+        let failed =
+            |e: std::io::Error| NotifyError::Failed { target: self.path.display().to_string(), message: e.to_string() };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(failed)?;
+        }
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&self.path).map_err(failed)?;
+        let lines = std::fs::read_to_string(&self.path).map_or(0, |t| t.lines().count());
+        let id = format!("local-{}", lines + 1);
+        let record = serde_json::json!({ "message_id": id, "subject": subject, "message": body });
+        writeln!(file, "{record}").map_err(failed)?;
+        println!("ALERT {subject}\n{body}");
+        Ok(id)
+    }
+}
+
+#[cfg(feature = "sns")]
+pub struct SnsNotifier {
+    pub client: aws_sdk_sns::Client,
+    pub topic_arn: String,
+}
+
+#[cfg(feature = "sns")]
+impl SnsNotifier {
+    pub async fn from_env(topic_arn: impl Into<String>) -> Self {
+        let config = aws_config::load_from_env().await;
+        SnsNotifier { client: aws_sdk_sns::Client::new(&config), topic_arn: topic_arn.into() }
+    }
+}
+
+#[cfg(feature = "sns")]
+impl Notifier for SnsNotifier {
+    async fn publish(&self, subject: &str, body: &str) -> Result<String, NotifyError> {
+        let out =
+            self.client.publish().topic_arn(&self.topic_arn).subject(subject).message(body).send().await.map_err(
+                |e| NotifyError::Failed {
+                    target: self.topic_arn.clone(),
+                    message: format!("SNS: {}", aws_sdk_sns::error::DisplayErrorContext(&e)),
+                },
+            )?;
+        Ok(out.message_id().unwrap_or_default().to_owned())
+    }
+}
