@@ -130,18 +130,42 @@ async fn the_aws_adapters_work_against_moto() {
     assert_eq!(store.get("raw/2026-11-01T00.csv").await.unwrap(), raw);
 
     // A bucket that does not exist is an error naming the key, not a panic.
-    let missing = S3Store::new(
-        aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::Config::builder()
-                .behavior_version(BehaviorVersion::latest())
-                .region(Region::new("us-east-1"))
-                .credentials_provider(Credentials::new("test", "test", None, None, "static"))
-                .endpoint_url(&moto.url)
-                .force_path_style(true)
-                .build(),
-        ),
-        "no-such-bucket",
-    );
+    let missing = S3Store::new(s3_client(&moto), "no-such-bucket");
     let err = missing.put("k", vec![1]).await.unwrap_err();
     assert!(matches!(&err, StoreError::Backend { key, .. } if key == "k"), "{err}");
+
+    // alert on S3 + SNS: one message for the batch, none for its rerun.
+    let notifier = topic(&moto).await;
+    let alerter = Alerter {
+        model: "absa".into(),
+        min_severity: Severity::Warning,
+        cooldown_hours: 6,
+        report_location: "s3://absa-data/".into(),
+    };
+    let verdict = Verdict {
+        batch_id: out.batch_id.clone(),
+        dt: "2026-11-01".into(),
+        hour: "00".into(),
+        drift_detected: true,
+        severity: Severity::Alarm,
+        share_of_drifted_columns: 0.3,
+        drifted_columns: vec!["aspect".into()],
+        report_key: "reports/r.json".into(),
+        html_key: "reports/r.html".into(),
+    };
+    let input = AlertInput { verdict: Some(verdict), failure: None, run_id: None };
+    assert!(alerter.run(&store, &notifier, &input).await.unwrap().sent);
+    assert!(!alerter.run(&store, &notifier, &input).await.unwrap().sent);
+    let messages = published(&moto);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].0.starts_with("[absa-drift] ALARM"), "{messages:?}");
+    assert!(messages[0].1.contains("s3://absa-data/reports/r.json"), "{messages:?}");
+
+    // A topic that does not exist: a typed error naming it.
+    let wrong =
+        SnsNotifier { client: notifier.client.clone(), topic_arn: "arn:aws:sns:us-east-1:123456789012:nope".into() };
+    let failure = alert::Failure { error: "E".into(), cause: "C".into(), failed_step: "S".into() };
+    let input = AlertInput { verdict: None, failure: Some(failure), run_id: Some("r1".into()) };
+    let err = alerter.run(&store, &wrong, &input).await.unwrap_err();
+    assert!(err.to_string().contains(":nope"), "{err}");
 }
