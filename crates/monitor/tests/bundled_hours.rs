@@ -53,6 +53,11 @@ async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
             assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], NAMESPACE);
         }
         severities.push(verdict.severity);
+        if hour == 24 {
+            let html = dir.path().join("hour24.html");
+            std::fs::write(&html, store.get(&verdict.html_key).await.unwrap()).unwrap();
+            assert_renders_charts(&html, &dir.path().join("hour24.png"));
+        }
     }
     let before: Vec<_> = severities[..24].iter().enumerate().filter(|(_, s)| **s == Severity::Alarm).collect();
     assert!(before.is_empty(), "false alarms before the scenario: {before:?}");
@@ -60,4 +65,32 @@ async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
         severities[24..].iter().enumerate().filter(|(_, s)| **s != Severity::Alarm).map(|(h, s)| (h + 24, s)).collect();
     assert!(missed.is_empty(), "hours of the scenario without an alarm: {missed:?}");
     assert_eq!(store.list("history/").await.unwrap().len(), 48);
+}
+
+/// Opens the report in headless Chromium (Debian's `chromium`, installed
+/// by scripts/system-deps.sh) and checks the screenshot: both chart colours
+/// cover real areas, and the alarm badge is drawn.
+fn assert_renders_charts(html: &std::path::Path, png: &std::path::Path) {
+    let status = std::process::Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,2600"])
+        .arg(format!("--screenshot={}", png.display()))
+        .arg(format!("file://{}", html.display()))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("chromium runs (scripts/system-deps.sh installs it)");
+    assert!(status.success());
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(png).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    let channels = info.color_type.samples();
+    let count = |rgb: [u8; 3]| {
+        buf[..info.buffer_size()]
+            .chunks(channels)
+            .filter(|p| p[..3].iter().zip(rgb).all(|(a, b)| a.abs_diff(b) <= 6))
+            .count()
+    };
+    let (reference, current, alarm) = (count([0x4c, 0x78, 0xa8]), count([0xf5, 0x85, 0x18]), count([0xc6, 0x28, 0x28]));
+    assert!(reference > 20_000 && current > 20_000, "chart pixels: reference {reference}, current {current}");
+    assert!(alarm > 200, "alarm badge pixels: {alarm}");
 }
