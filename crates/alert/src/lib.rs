@@ -17,7 +17,6 @@ use monitor::{Severity, Verdict};
 use pipeline_store::{ObjectStore, StoreError};
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "sns")]
 pub use notifier::SnsNotifier;
 pub use notifier::{LocalNotifier, Notifier, NotifyError};
 

@@ -1,5 +1,4 @@
-//! The notification port: SNS in AWS (feature `sns`), a file and stdout
-//! locally.
+//! The notification port: SNS in AWS, a file and stdout locally.
 
 use std::future::Future;
 use std::io::Write;
@@ -38,13 +37,11 @@ impl Notifier for LocalNotifier {
     }
 }
 
-#[cfg(feature = "sns")]
 pub struct SnsNotifier {
     pub client: aws_sdk_sns::Client,
     pub topic_arn: String,
 }
 
-#[cfg(feature = "sns")]
 impl SnsNotifier {
     pub async fn from_env(topic_arn: impl Into<String>) -> Self {
         let config = aws_config::load_from_env().await;
@@ -52,7 +49,6 @@ impl SnsNotifier {
     }
 }
 
-#[cfg(feature = "sns")]
 impl Notifier for SnsNotifier {
     async fn publish(&self, subject: &str, body: &str) -> Result<String, NotifyError> {
         let out =

@@ -93,7 +93,7 @@ fn published(moto: &Moto) -> Vec<(String, String)> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test]
 async fn the_aws_adapters_work_against_moto() {
     let moto = start_moto();
     let store = bucket(&moto, "absa-data").await;

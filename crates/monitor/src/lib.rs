@@ -183,13 +183,16 @@ fn mean(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
 }
 
 impl Monitor {
-    pub async fn run<S: ObjectStore>(
+    /// Compares the batch in `store` with the reference profile of its
+    /// model in `models` (the model registry's store; the same store will do).
+    pub async fn run<S: ObjectStore, M: ObjectStore>(
         &self,
         store: &S,
+        models: &M,
         input: &TransformOutput,
     ) -> Result<(MonitorReport, Verdict), MonitorError> {
         let first = input.partitions.first().ok_or(MonitorError::Empty)?;
-        let registry = ModelRegistry::new(store);
+        let registry = ModelRegistry::new(models);
         let read_err = |key: String| move |message: String| MonitorError::Read { key, message };
         let reference_key = format!("models/{}/{}/reference.parquet", input.model, input.model_version);
         let reference = prediction_table::from_parquet(

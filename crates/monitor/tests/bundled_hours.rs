@@ -38,8 +38,8 @@ async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
         let key = format!("raw/{name}");
         store.put(&key, std::fs::read(hourly.join(&name)).unwrap()).await.unwrap();
         let extracted = extractor.run(&store, &ExtractInput { key: Some(key), prefix: None }).await.unwrap();
-        let transformed = transformer.run(&store, &extracted).await.unwrap();
-        let (report, verdict) = monitor.run(&store, &transformed).await.unwrap();
+        let transformed = transformer.run(&store, &store, &extracted).await.unwrap();
+        let (report, verdict) = monitor.run(&store, &store, &transformed).await.unwrap();
         eprintln!(
             "hour {hour:2}: {:?} share {:.2} {:?}",
             verdict.severity, verdict.share_of_drifted_columns, report.severity_reasons

@@ -38,6 +38,11 @@ pub trait ObjectStore: Send + Sync {
     fn list(&self, prefix: &str) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 }
 
+/// A required environment variable, or an error naming it.
+pub fn required_env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("{name} is not set"))
+}
+
 /// Keys are relative, `/`-separated, without empty, `.` or `..` parts, so
 /// that no adapter can be led outside its root.
 pub fn check_key(key: &str) -> Result<(), StoreError> {

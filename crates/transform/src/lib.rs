@@ -66,9 +66,10 @@ impl Transformer {
         Transformer { model_name: model_name.into(), alias: alias.into(), loaded: Mutex::new(None) }
     }
 
-    /// The model the alias points at, loaded at most once per version.
-    pub async fn model<S: ObjectStore>(&self, store: &S) -> Result<(u32, Arc<SentimentModel>), TransformError> {
-        let registry = ModelRegistry::new(store);
+    /// The model the alias points at in the registry's store, loaded at
+    /// most once per version.
+    pub async fn model<M: ObjectStore>(&self, models: &M) -> Result<(u32, Arc<SentimentModel>), TransformError> {
+        let registry = ModelRegistry::new(models);
         let version = registry.resolve(&self.model_name, &self.alias).await?;
         if let Some((v, model)) = self.loaded.lock().expect("not poisoned").as_ref()
             && *v == version
@@ -96,12 +97,15 @@ impl Transformer {
         Ok((version, model))
     }
 
-    pub async fn run<S: ObjectStore>(
+    /// Scores the batch in `store` with the model from `models` (the model
+    /// registry's store; the same store will do).
+    pub async fn run<S: ObjectStore, M: ObjectStore>(
         &self,
         store: &S,
+        models: &M,
         input: &ExtractOutput,
     ) -> Result<TransformOutput, TransformError> {
-        let (version, model) = self.model(store).await?;
+        let (version, model) = self.model(models).await?;
         let mut partitions = Vec::new();
         let mut words = BTreeMap::new();
         for p in &input.partitions {

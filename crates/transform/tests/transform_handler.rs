@@ -37,7 +37,7 @@ async fn scores_a_bundled_hour_with_the_production_model() {
         .run(&store, &ExtractInput { key: Some("raw/h.csv".into()), prefix: None })
         .await
         .unwrap();
-    let out = transformer.run(&store, &extracted).await.unwrap();
+    let out = transformer.run(&store, &store, &extracted).await.unwrap();
     assert_eq!((out.model_version, out.partitions.len()), (1, 1));
     let p = &out.partitions[0];
     assert_eq!(p.key, format!("predictions/dt=2026-11-01/hour=05/{}.parquet", extracted.batch_id));
@@ -64,6 +64,6 @@ async fn scores_a_bundled_hour_with_the_production_model() {
     let (_, again) = transformer.model(&store).await.unwrap();
     assert!(Arc::ptr_eq(&model, &again));
     let before = store.get(&p.key).await.unwrap();
-    assert_eq!(transformer.run(&store, &extracted).await.unwrap(), out);
+    assert_eq!(transformer.run(&store, &store, &extracted).await.unwrap(), out);
     assert_eq!(store.get(&p.key).await.unwrap(), before, "a rerun writes the same bytes");
 }

@@ -1,0 +1,41 @@
+//! The alert Lambda.
+//!
+//! Environment: `ABSA_DATA_BUCKET` (dedup claims and cooldown state),
+//! `ABSA_ALERT_TOPIC_ARN`, `ABSA_MODEL_NAME` (default `absa-sentiment`),
+//! `ABSA_ALERT_MIN_SEVERITY` (`warning` or `alarm`, default `warning`),
+//! `ABSA_ALERT_COOLDOWN_HOURS` (default 6).
+
+use alert::{AlertInput, Alerter, SnsNotifier};
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use monitor::Severity;
+use pipeline_store::{S3Store, required_env};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let bucket = required_env("ABSA_DATA_BUCKET")?;
+    let min_severity = match std::env::var("ABSA_ALERT_MIN_SEVERITY").as_deref() {
+        Ok("alarm") => Severity::Alarm,
+        Ok("warning") | Err(_) => Severity::Warning,
+        Ok(other) => return Err(format!("ABSA_ALERT_MIN_SEVERITY '{other}' is not warning or alarm").into()),
+    };
+    let cooldown_hours = match std::env::var("ABSA_ALERT_COOLDOWN_HOURS") {
+        Ok(h) => h.parse().map_err(|_| format!("ABSA_ALERT_COOLDOWN_HOURS '{h}' is not a number"))?,
+        Err(_) => 6,
+    };
+    let alerter = Alerter {
+        model: std::env::var("ABSA_MODEL_NAME").unwrap_or_else(|_| "absa-sentiment".into()),
+        min_severity,
+        cooldown_hours,
+        report_location: format!("s3://{bucket}/"),
+    };
+    let store = S3Store::from_env(bucket).await;
+    let notifier = SnsNotifier::from_env(required_env("ABSA_ALERT_TOPIC_ARN")?).await;
+    let (alerter, store, notifier) = (&alerter, &store, &notifier);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<AlertInput>| async move {
+        alerter
+            .run(store, notifier, &event.payload)
+            .await
+            .map_err(|e| Diagnostic { error_type: "AlertError".into(), error_message: e.to_string() })
+    }))
+    .await
+}

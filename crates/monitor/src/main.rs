@@ -1,0 +1,35 @@
+//! The monitor Lambda. Prints the CloudWatch EMF metric lines to stdout
+//! (CloudWatch Logs turns them into `AbsaDrift` metrics) and returns the
+//! verdict.
+//!
+//! Environment: `ABSA_DATA_BUCKET`, `ABSA_MODEL_BUCKET` (default: the data
+//! bucket), `ABSA_DRIFT_SHARE` (default 0.5).
+
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use monitor::{Monitor, emf_lines};
+use pipeline_store::{S3Store, required_env};
+use transform::TransformOutput;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let data_bucket = required_env("ABSA_DATA_BUCKET")?;
+    let model_bucket = std::env::var("ABSA_MODEL_BUCKET").unwrap_or_else(|_| data_bucket.clone());
+    let mut monitor = Monitor::default();
+    if let Ok(share) = std::env::var("ABSA_DRIFT_SHARE") {
+        monitor.options.drift_share =
+            share.parse().map_err(|_| format!("ABSA_DRIFT_SHARE '{share}' is not a number"))?;
+    }
+    let (data, models) = (S3Store::from_env(data_bucket).await, S3Store::from_env(model_bucket).await);
+    let (monitor, data, models) = (&monitor, &data, &models);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<TransformOutput>| async move {
+        let (report, verdict) = monitor
+            .run(data, models, &event.payload)
+            .await
+            .map_err(|e| Diagnostic { error_type: "MonitorError".into(), error_message: e.to_string() })?;
+        for line in emf_lines(&report) {
+            println!("{line}");
+        }
+        Ok::<_, Diagnostic>(verdict)
+    }))
+    .await
+}

@@ -1,0 +1,29 @@
+//! The transform Lambda. The model is loaded on the first batch and kept
+//! for the container's life (reloaded only when the alias moves).
+//!
+//! Environment: `ABSA_DATA_BUCKET`, `ABSA_MODEL_BUCKET` (the registry;
+//! default: the data bucket), `ABSA_MODEL_NAME` (default `absa-sentiment`),
+//! `ABSA_MODEL_ALIAS` (default `production`).
+
+use extract::ExtractOutput;
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use pipeline_store::{S3Store, required_env};
+use transform::Transformer;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let data_bucket = required_env("ABSA_DATA_BUCKET")?;
+    let model_bucket = std::env::var("ABSA_MODEL_BUCKET").unwrap_or_else(|_| data_bucket.clone());
+    let env_or = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let transformer =
+        Transformer::new(env_or("ABSA_MODEL_NAME", "absa-sentiment"), env_or("ABSA_MODEL_ALIAS", "production"));
+    let (data, models) = (S3Store::from_env(data_bucket).await, S3Store::from_env(model_bucket).await);
+    let (transformer, data, models) = (&transformer, &data, &models);
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<ExtractOutput>| async move {
+        transformer
+            .run(data, models, &event.payload)
+            .await
+            .map_err(|e| Diagnostic { error_type: "TransformError".into(), error_message: e.to_string() })
+    }))
+    .await
+}
