@@ -1,5 +1,5 @@
 # absa-drift: the everyday commands. `make help` lists them.
-.PHONY: help run build test lint fmt fmt-check clippy bench bench-drift bench-model model fixtures venv clean
+.PHONY: help run build test lint fmt fmt-check clippy bench bench-drift bench-model bench-monitor model lambdas fixtures venv clean
 
 CARGO ?= cargo
 BIN := target/release/absa-drift
@@ -37,6 +37,17 @@ bench-drift: build venv ## absa-drift against Evidently on 1M + 1M rows (ROWS=..
 bench-model: build venv ## Sentiment model throughput: Rust featurise+predict against Python XGBoost predict
 	test -f bench-data/model/model.json || $(BIN) train --out bench-data/model
 	.venv/bin/python scripts/bench/bench_model.py bench-data/model bench-data/model-bench --runs $(or $(RUNS),3)
+
+bench-monitor: build ## One monitor invocation on 100 000 rows, one core: time and peak memory (ROWS=...)
+	test -f bench-data/model/model.json || $(BIN) train --out bench-data/model
+	$(CARGO) build --release --quiet -p monitor --example bench_monitor
+	taskset -c 0 target/release/examples/bench_monitor bench-data/model $(or $(ROWS),100000)
+
+lambdas: ## The four Lambda zips for arm64 (cargo-lambda from PyPI into .venv-cargo-lambda)
+	bash scripts/python-venv.sh .venv-cargo-lambda scripts/cargo-lambda/requirements.txt
+	PATH="$(CURDIR)/.venv-cargo-lambda/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip \
+		-p extract -p transform -p monitor -p alert
+	ls -l target/lambda/*/bootstrap.zip
 
 model: build ## Train the sentiment model on data/train into models/ (local registry, alias production)
 	$(BIN) train --data data/train --out target/model --registry .absa-drift
