@@ -1,9 +1,12 @@
 //! extract on the bundled exporter files: personal data never leaves it,
 //! counts add up, reruns are byte-identical, duplicates across files are
-//! dropped, and CSV, JSON Lines and Parquet inputs of the same comments
+//! dropped, and CSV, JSON Lines and typed Parquet inputs of the same comments
 //! give the same clean rows.
 
 use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray, TimestampSecondArray, UInt64Array};
 
 use extract::{ExtractError, ExtractInput, Extractor, clean_table};
 use pipeline_store::{LocalDirStore, ObjectStore};
@@ -159,4 +162,38 @@ async fn json_lines_and_parquet_inputs_give_the_same_clean_rows_as_csv() {
     let csv_rows = rows(&from_csv).await;
     assert_eq!(csv_rows.len(), 400);
     assert_eq!(rows(&from_jsonl).await, csv_rows);
+
+    // Parquet with typed columns: integers, booleans, a timestamp, null parents.
+    let ids = |f: fn(&tiktok_export::ExportedComment) -> Option<u64>| -> ArrayRef {
+        Arc::new(UInt64Array::from(exported.iter().map(f).collect::<Vec<_>>()))
+    };
+    let texts = |f: fn(&tiktok_export::ExportedComment) -> String| -> ArrayRef {
+        Arc::new(StringArray::from(exported.iter().map(f).collect::<Vec<_>>()))
+    };
+    let flags = |f: fn(&tiktok_export::ExportedComment) -> bool| -> ArrayRef {
+        Arc::new(BooleanArray::from(exported.iter().map(f).collect::<Vec<_>>()))
+    };
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        (header[0], ids(|c| Some(c.comment_id))),
+        (header[1], ids(|c| c.reply_to)),
+        (header[2], ids(|c| Some(c.user_id))),
+        (header[3], texts(|c| c.username.clone())),
+        (header[4], texts(|c| c.nickname.clone())),
+        (header[5], texts(|c| c.text.clone())),
+        (header[6], Arc::new(TimestampSecondArray::from(exported.iter().map(|c| c.time).collect::<Vec<_>>()))),
+        (header[7], ids(|c| Some(c.digg_count))),
+        (header[8], flags(|c| c.author_digged)),
+        (header[9], ids(|c| Some(c.reply_count))),
+        (header[10], flags(|c| c.pinned)),
+        (header[11], texts(|c| c.homepage.clone())),
+    ];
+    let batch = RecordBatch::try_from_iter(columns).unwrap();
+    let mut parquet = Vec::new();
+    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut parquet, batch.schema(), None).unwrap();
+    writer.write(&batch).unwrap();
+    writer.close().unwrap();
+    store.put("raw/h.parquet", parquet).await.unwrap();
+    let from_parquet = e.run(&store, &key("raw/h.parquet")).await.unwrap();
+    assert_eq!(from_parquet.counts.clean_rows, 400);
+    assert_eq!(rows(&from_parquet).await, csv_rows);
 }

@@ -54,6 +54,17 @@ async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
         }
         severities.push(verdict.severity);
         if hour == 24 {
+            // A rerun of the hour rewrites the same report, page and history line.
+            let keys = [&verdict.report_key, &verdict.html_key];
+            let mut before = Vec::new();
+            for k in keys {
+                before.push(store.get(k).await.unwrap());
+            }
+            let (_, again) = monitor.run(&store, &store, &transformed).await.unwrap();
+            assert_eq!(again, verdict);
+            for (k, bytes) in keys.iter().zip(&before) {
+                assert_eq!(&store.get(k).await.unwrap(), bytes, "{k} changed on a rerun");
+            }
             let html = dir.path().join("hour24.html");
             std::fs::write(&html, store.get(&verdict.html_key).await.unwrap()).unwrap();
             assert_renders_charts(&html, &dir.path().join("hour24.png"));
