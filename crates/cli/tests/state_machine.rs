@@ -1,0 +1,101 @@
+//! The workflow document (statemachine/absa_drift_pipeline.asl.json) keeps
+//! the rules the deployment relies on: every Task retries Lambda's
+//! transient errors with backoff and jitter, has a timeout, and catches
+//! everything into the failure alert; the failure path ends in Fail with
+//! the error kept; function ARNs are placeholders from one list; every
+//! transition goes to a state that exists.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+const TRANSIENT: [&str; 5] = [
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "States.Timeout",
+];
+const FUNCTIONS: [&str; 4] =
+    ["${extract_function_arn}", "${transform_function_arn}", "${monitor_function_arn}", "${alert_function_arn}"];
+
+fn document() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../statemachine/absa_drift_pipeline.asl.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The state a state leads to, through Next, Default, Choices and Catch.
+fn targets(state: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in ["Next", "Default"] {
+        if let Some(t) = state[key].as_str() {
+            out.push(t.to_owned());
+        }
+    }
+    for list in ["Choices", "Catch"] {
+        for c in state[list].as_array().into_iter().flatten() {
+            out.push(c["Next"].as_str().unwrap().to_owned());
+        }
+    }
+    out
+}
+
+#[test]
+fn every_task_retries_times_out_and_catches() {
+    let doc = document();
+    let states = doc["States"].as_object().unwrap();
+    let mut resources = BTreeSet::new();
+    for (name, s) in states.iter().filter(|(_, s)| s["Type"] == "Task") {
+        resources.insert(s["Resource"].as_str().unwrap().to_owned());
+        assert!(s["TimeoutSeconds"].as_u64().is_some_and(|t| t > 0 && t <= 900), "{name} has a timeout");
+        let retry = &s["Retry"][0];
+        let errors: BTreeSet<&str> =
+            retry["ErrorEquals"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+        assert_eq!(errors, TRANSIENT.into_iter().collect(), "{name} retries Lambda's transient errors");
+        assert!(
+            retry["BackoffRate"].as_f64().unwrap() > 1.0 && retry["JitterStrategy"] == "FULL",
+            "{name}: backoff with jitter"
+        );
+        let catch = &s["Catch"][0];
+        assert_eq!(catch["ErrorEquals"][0], "States.ALL", "{name} catches everything");
+        // Every catch ends, through the failure alert, in Fail.
+        let mut at = catch["Next"].as_str().unwrap().to_owned();
+        let mut seen = 0;
+        while states[&at]["Type"] != "Fail" {
+            at = states[&at]["Next"].as_str().unwrap_or_else(|| panic!("{at} leads on")).to_owned();
+            seen += 1;
+            assert!(seen < 5, "{name}'s failure path ends in Fail");
+        }
+        assert!(states[&at]["ErrorPath"].is_string() && states[&at]["CausePath"].is_string(), "the error is kept");
+    }
+    assert_eq!(resources, FUNCTIONS.iter().map(|f| (*f).to_owned()).collect(), "ARNs are the four placeholders");
+}
+
+#[test]
+fn every_transition_reaches_an_existing_state_and_every_state_is_reachable() {
+    let doc = document();
+    let states = doc["States"].as_object().unwrap();
+    let mut reached = BTreeSet::from([doc["StartAt"].as_str().unwrap().to_owned()]);
+    let mut frontier: Vec<String> = reached.iter().cloned().collect();
+    while let Some(name) = frontier.pop() {
+        let state = states.get(&name).unwrap_or_else(|| panic!("'{name}' is a state"));
+        for t in targets(state) {
+            if reached.insert(t.clone()) {
+                frontier.push(t);
+            }
+        }
+    }
+    let all: BTreeSet<String> = states.keys().cloned().collect();
+    assert_eq!(reached, all, "no unreachable state");
+    // The Choice sends alarm and warning to Alert and the rest on.
+    let choice = &states["DriftOrNot"];
+    let to_alert: BTreeSet<&str> = choice["Choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["Next"] == "Alert")
+        .map(|c| c["StringEquals"].as_str().unwrap())
+        .collect();
+    assert_eq!(to_alert, BTreeSet::from(["alarm", "warning"]));
+    assert_eq!(choice["Default"], "NoDrift");
+}
