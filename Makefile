@@ -7,8 +7,8 @@ BIN := target/release/absa-drift
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-run: build ## The main job: drift between the bundled example files
-	$(BIN) drift --reference data/examples/reference.csv --current data/examples/current.csv
+run: build ## The main job: the whole pipeline locally on the 48 bundled hours (store: .absa-drift/)
+	$(BIN) run
 
 build: ## Release build of the absa-drift binary
 	bash scripts/system-deps.sh

@@ -2,7 +2,7 @@
 //!
 //! Environment: `ABSA_DATA_BUCKET` (dedup claims and cooldown state),
 //! `ABSA_ALERT_TOPIC_ARN`, `ABSA_MODEL_NAME` (default `absa-sentiment`),
-//! `ABSA_ALERT_MIN_SEVERITY` (`warning` or `alarm`, default `warning`),
+//! `ABSA_ALERT_MIN_SEVERITY` (`warning` or `alarm`, default `alarm`),
 //! `ABSA_ALERT_COOLDOWN_HOURS` (default 6).
 
 use alert::{AlertInput, Alerter, SnsNotifier};
@@ -14,8 +14,8 @@ use pipeline_store::{S3Store, required_env};
 async fn main() -> Result<(), lambda_runtime::Error> {
     let bucket = required_env("ABSA_DATA_BUCKET")?;
     let min_severity = match std::env::var("ABSA_ALERT_MIN_SEVERITY").as_deref() {
-        Ok("alarm") => Severity::Alarm,
-        Ok("warning") | Err(_) => Severity::Warning,
+        Ok("alarm") | Err(_) => Severity::Alarm,
+        Ok("warning") => Severity::Warning,
         Ok(other) => return Err(format!("ABSA_ALERT_MIN_SEVERITY '{other}' is not warning or alarm").into()),
     };
     let cooldown_hours = match std::env::var("ABSA_ALERT_COOLDOWN_HOURS") {

@@ -15,7 +15,8 @@ pub trait Notifier: Send + Sync {
     fn publish(&self, subject: &str, body: &str) -> impl Future<Output = Result<String, NotifyError>> + Send;
 }
 
-/// Prints each message and appends it to a JSON Lines file.
+/// Prints each message's subject and appends the message to a JSON Lines
+/// file.
 pub struct LocalNotifier {
     pub path: PathBuf,
 }
@@ -32,7 +33,7 @@ impl Notifier for LocalNotifier {
         let id = format!("local-{}", lines + 1);
         let record = serde_json::json!({ "message_id": id, "subject": subject, "message": body });
         writeln!(file, "{record}").map_err(failed)?;
-        println!("ALERT {subject}\n{body}");
+        println!("ALERT {subject}");
         Ok(id)
     }
 }

@@ -3,9 +3,11 @@
 mod dataset;
 mod drift_command;
 mod pandas_csv;
+mod run_command;
 mod simulate_command;
 mod text_report;
 mod train_command;
+mod workflow;
 
 use std::process::ExitCode;
 
@@ -27,6 +29,9 @@ enum Command {
     /// Write synthetic TikTok comments (exporter CSV format) with aspect
     /// labels: a training set and hourly batches with a drift scenario.
     Simulate(simulate_command::SimulateArgs),
+    /// Run the whole pipeline locally: the state machine with the four
+    /// steps in-process on a local store, one execution per hourly batch.
+    Run(run_command::RunArgs),
     /// Train the sentiment model (XGBoost) on labelled comments; write the
     /// model, its metrics and its reference profile.
     Train(train_command::TrainArgs),
@@ -38,6 +43,7 @@ fn main() -> ExitCode {
         Command::Drift(args) => drift_command::run(&args).map_err(|e| e.to_string()),
         Command::Simulate(args) => simulate_command::run(&args).map_err(|e| e.to_string()),
         Command::Train(args) => train_command::run(&args).map_err(|e| e.to_string()),
+        Command::Run(args) => run_command::run(&args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

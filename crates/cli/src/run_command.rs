@@ -1,0 +1,258 @@
+//! `absa-drift run`: the whole pipeline on this machine. The state machine
+//! the cloud runs (statemachine/absa_drift_pipeline.asl.json) is executed
+//! by the local interpreter (`workflow`), its four functions are the steps'
+//! libraries, the object store is a local directory and alerts go to
+//! `<store>/alerts.jsonl`. One execution per hourly batch.
+
+use std::path::{Path, PathBuf};
+
+use alert::{AlertInput, Alerter, LocalNotifier};
+use clap::Args;
+use comment_sim::{Generator, HOURLY_START, Scenario, Taxonomy, iso_hour, write_exporter_csv};
+use extract::{ExtractInput, Extractor};
+use monitor::{Monitor, Severity};
+use pipeline_store::{LocalDirStore, ModelRegistry, ObjectStore, RegistryError};
+use serde_json::Value;
+use transform::Transformer;
+
+use crate::workflow::{Invoker, Outcome, TaskFailure, execute};
+
+const MODEL: &str = "absa-sentiment";
+const ALIAS: &str = "production";
+/// Pseudonyms only need a stable key locally; deployments set their own.
+const LOCAL_PSEUDONYM_KEY: &str = "absa-drift local runs only: not a secret";
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The local object store (raw/, clean/, predictions/, reports/, models/ …).
+    #[arg(long, value_name = "DIR", default_value = ".absa-drift")]
+    store: PathBuf,
+    /// Hourly batches to replay.
+    #[arg(long, default_value_t = 48)]
+    hours: u32,
+    /// Simulate fresh hours with this drift scenario instead of replaying
+    /// data/hourly (none, aspect_mix, sentiment_flip, new_slang, spam_bots,
+    /// language_mix, length_shift).
+    #[arg(long)]
+    scenario: Option<Scenario>,
+    /// First hour of --scenario.
+    #[arg(long, default_value_t = 24)]
+    from_hour: u32,
+    /// Your own exporter files (CSV, JSON Lines or Parquet): a file or a
+    /// directory; each file is one batch.
+    #[arg(long, value_name = "PATH", conflicts_with = "scenario")]
+    input: Option<PathBuf>,
+    /// Training data for the model when the store has none yet.
+    #[arg(long, value_name = "DIR", default_value = "data/train")]
+    train_data: PathBuf,
+    /// The bundled hourly batches.
+    #[arg(long, value_name = "DIR", default_value = "data/hourly")]
+    hourly: PathBuf,
+    #[arg(long, value_name = "FILE", default_value = "statemachine/absa_drift_pipeline.asl.json")]
+    state_machine: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error(transparent)]
+    Workflow(#[from] crate::workflow::WorkflowError),
+    #[error(transparent)]
+    Train(#[from] absa_train::TrainError),
+    #[error("model registry: {0}")]
+    Registry(#[from] RegistryError),
+    #[error("store: {0}")]
+    Store(#[from] pipeline_store::StoreError),
+}
+
+/// The four functions of the state machine, run in-process.
+struct LocalFunctions<'a> {
+    runtime: &'a tokio::runtime::Runtime,
+    store: &'a LocalDirStore,
+    extractor: Extractor,
+    transformer: Transformer,
+    monitor: Monitor,
+    alerter: Alerter,
+    notifier: LocalNotifier,
+}
+
+fn failure(error: &str, e: impl std::fmt::Display) -> TaskFailure {
+    TaskFailure { error: error.to_owned(), cause: e.to_string() }
+}
+
+fn payload<T: serde::de::DeserializeOwned>(input: Value) -> Result<T, TaskFailure> {
+    serde_json::from_value(input)
+        .map_err(|e| failure("States.Runtime", format!("the input does not fit the function: {e}")))
+}
+
+fn result(value: impl serde::Serialize) -> Result<Value, TaskFailure> {
+    Ok(serde_json::to_value(value).expect("serialisable"))
+}
+
+impl Invoker for LocalFunctions<'_> {
+    fn invoke(&mut self, resource: &str, input: Value) -> Result<Value, TaskFailure> {
+        let (rt, store) = (self.runtime, self.store);
+        match resource {
+            "${extract_function_arn}" => {
+                let input: ExtractInput = payload(input)?;
+                result(rt.block_on(self.extractor.run(store, &input)).map_err(|e| failure("ExtractError", e))?)
+            }
+            "${transform_function_arn}" => {
+                let input = payload(input)?;
+                result(
+                    rt.block_on(self.transformer.run(store, store, &input))
+                        .map_err(|e| failure("TransformError", e))?,
+                )
+            }
+            "${monitor_function_arn}" => {
+                let input = payload(input)?;
+                let (_, verdict) =
+                    rt.block_on(self.monitor.run(store, store, &input)).map_err(|e| failure("MonitorError", e))?;
+                result(verdict)
+            }
+            "${alert_function_arn}" => {
+                let input: AlertInput = payload(input)?;
+                result(
+                    rt.block_on(self.alerter.run(store, &self.notifier, &input))
+                        .map_err(|e| failure("AlertError", e))?,
+                )
+            }
+            other => Err(failure("States.Runtime", format!("no local function for resource '{other}'"))),
+        }
+    }
+}
+
+/// (batch name, bytes) of every batch to replay, in order.
+fn batches(args: &RunArgs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
+    let read =
+        |path: &Path| std::fs::read(path).map_err(|e| RunError::File { path: path.to_owned(), message: e.to_string() });
+    let files_in = |dir: &Path| -> Result<Vec<PathBuf>, RunError> {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| RunError::File { path: dir.to_owned(), message: e.to_string() })?;
+        let mut files: Vec<PathBuf> =
+            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
+        files.sort();
+        Ok(files)
+    };
+    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    if let Some(input) = &args.input {
+        let files = if input.is_dir() { files_in(input)? } else { vec![input.clone()] };
+        return files.iter().map(|p| Ok((name(p), read(p)?))).collect();
+    }
+    if let Some(scenario) = args.scenario {
+        let taxonomy = Taxonomy::bundled();
+        let mut generator = Generator::new(&taxonomy, 20_261_126);
+        return Ok((0..args.hours)
+            .map(|hour| {
+                let mut bytes = Vec::new();
+                write_exporter_csv(&generator.hour(hour, 400, scenario, args.from_hour), &mut bytes)
+                    .expect("in memory");
+                (format!("{}.csv", iso_hour(HOURLY_START + i64::from(hour) * 3600)), bytes)
+            })
+            .collect());
+    }
+    let files = files_in(&args.hourly)?;
+    files
+        .iter()
+        .filter(|p| name(p).ends_with(".csv") && !name(p).ends_with(".labels.csv"))
+        .take(args.hours as usize)
+        .map(|p| Ok((name(p), read(p)?)))
+        .collect()
+}
+
+pub fn run(args: &RunArgs) -> Result<(), RunError> {
+    let doc: Value = std::fs::read_to_string(&args.state_machine)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        .map_err(|message| RunError::File { path: args.state_machine.clone(), message })?;
+    crate::workflow::validate(&doc)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+    let store = LocalDirStore::new(&args.store);
+
+    match runtime.block_on(ModelRegistry::new(&store).resolve(MODEL, ALIAS)) {
+        Ok(version) => println!("model {MODEL} version {version} ('{ALIAS}' in {})", args.store.display()),
+        Err(RegistryError::NoAlias { .. }) => {
+            println!(
+                "no '{ALIAS}' model in {} yet: training one on {} (about 35 s)",
+                args.store.display(),
+                args.train_data.display()
+            );
+            let options = absa_train::TrainOptions {
+                data_dir: args.train_data.clone(),
+                name: MODEL.into(),
+                seed: 7,
+                max_rounds: 600,
+                patience: 30,
+                threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            };
+            let trained = absa_train::train(&options, &mut |_| {})?;
+            let version = runtime.block_on(absa_train::publish(&store, &trained, ALIAS))?;
+            println!(
+                "trained version {version}: test macro-F1 {:.3} (lexicon baseline {:.3})",
+                trained.metrics.macro_f1, trained.metrics.baseline_macro_f1
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+
+    let key = std::env::var("ABSA_PSEUDONYM_KEY").unwrap_or_else(|_| LOCAL_PSEUDONYM_KEY.to_owned());
+    let mut functions = LocalFunctions {
+        runtime: &runtime,
+        store: &store,
+        extractor: Extractor::new(key.as_bytes())
+            .map_err(|e| RunError::File { path: "ABSA_PSEUDONYM_KEY".into(), message: e.to_string() })?,
+        transformer: Transformer::new(MODEL, ALIAS),
+        monitor: Monitor::default(),
+        alerter: Alerter {
+            model: MODEL.into(),
+            // As deployed: warnings are in the reports, history and metrics;
+            // only alarms notify.
+            min_severity: Severity::Alarm,
+            cooldown_hours: 6,
+            report_location: format!("{}/", args.store.display()),
+        },
+        notifier: LocalNotifier { path: args.store.join("alerts.jsonl") },
+    };
+    let mut latest_report = None;
+    println!("{:<22} {:>5} {:>5} {:>6}  {:<8} alert", "batch", "rows", "bad", "drift", "severity");
+    for (name, bytes) in batches(args)? {
+        let key = format!("raw/{name}");
+        runtime.block_on(store.put(&key, bytes))?;
+        let execution = format!("local-{}", name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-"));
+        let mut visited = Vec::new();
+        let outcome = execute(&doc, serde_json::json!({ "key": key }), &execution, &mut functions, &mut visited)?;
+        match outcome {
+            Outcome::Succeeded(out) => {
+                let counts = &out["extract"]["counts"];
+                let alert = match out.get("alert") {
+                    Some(a) if a["sent"] == true => "sent".to_owned(),
+                    Some(a) => format!("not sent: {}", a["reason"].as_str().unwrap_or_default()),
+                    None => "-".to_owned(),
+                };
+                println!(
+                    "{name:<22} {:>5} {:>5} {:>6.2}  {:<8} {alert}",
+                    counts["clean_rows"].as_u64().unwrap_or(0),
+                    counts["quarantined_rows"].as_u64().unwrap_or(0),
+                    out["verdict"]["share_of_drifted_columns"].as_f64().unwrap_or(f64::NAN),
+                    out["verdict"]["severity"].as_str().unwrap_or("?"),
+                );
+                latest_report = out["verdict"]["html_key"].as_str().map(|k| args.store.join(k));
+            }
+            Outcome::Failed(f) => {
+                // The state before the first `…Failed` one is the step that failed.
+                let step = visited.iter().position(|s| s.ends_with("Failed")).and_then(|i| i.checked_sub(1));
+                println!(
+                    "{name:<22} FAILED at {}: {}: {}",
+                    step.map_or("?", |i| visited[i].as_str()),
+                    f.error,
+                    f.cause
+                );
+            }
+        }
+    }
+    if let Some(report) = latest_report {
+        println!("latest report: {} (alerts: {})", report.display(), args.store.join("alerts.jsonl").display());
+    }
+    Ok(())
+}

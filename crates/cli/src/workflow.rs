@@ -1,0 +1,392 @@
+//! A small interpreter of the Amazon States Language subset the pipeline's
+//! state machine uses, so one JSON document drives both the cloud and the
+//! local run. Supported: `Task`, `Choice` (`Variable` + `StringEquals`),
+//! `Pass`, `Succeed`, `Fail`; `InputPath`, `Parameters` (with `.$` keys and
+//! `$$.Execution.Name` / `$$.State.Name`), `ResultSelector`, `ResultPath`,
+//! `OutputPath`, `Retry` and `Catch` with Step Functions' semantics (retry
+//! waits are skipped locally). Anything else is refused before the run
+//! starts, with the state and field named.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+/// A task's failure, as Step Functions reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskFailure {
+    pub error: String,
+    pub cause: String,
+}
+
+/// Runs a Task's `Resource` with its input.
+pub trait Invoker {
+    fn invoke(&mut self, resource: &str, input: Value) -> Result<Value, TaskFailure>;
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Succeeded(Value),
+    Failed(TaskFailure),
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum WorkflowError {
+    #[error("state machine: {0}")]
+    Invalid(String),
+    #[error("state '{state}': {field} is not supported by the local runner")]
+    Unsupported { state: String, field: String },
+    #[error("state '{state}': path '{path}': {reason}")]
+    Path { state: String, path: String, reason: String },
+}
+
+const STATE_FIELDS: &[&str] = &[
+    "Type",
+    "Comment",
+    "Next",
+    "End",
+    "Resource",
+    "InputPath",
+    "OutputPath",
+    "Parameters",
+    "ResultSelector",
+    "ResultPath",
+    "TimeoutSeconds",
+    "Retry",
+    "Catch",
+    "Choices",
+    "Default",
+    "Result",
+    "Error",
+    "Cause",
+    "ErrorPath",
+    "CausePath",
+];
+
+/// Refuses documents that use what this interpreter does not implement.
+pub fn validate(doc: &Value) -> Result<(), WorkflowError> {
+    let states = doc["States"].as_object().ok_or_else(|| WorkflowError::Invalid("no States".into()))?;
+    let start = doc["StartAt"].as_str().ok_or_else(|| WorkflowError::Invalid("no StartAt".into()))?;
+    if !states.contains_key(start) {
+        return Err(WorkflowError::Invalid(format!("StartAt '{start}' is not a state")));
+    }
+    for (name, s) in states {
+        let unsupported = |field: &str| WorkflowError::Unsupported { state: name.clone(), field: field.to_owned() };
+        let kind = s["Type"].as_str().unwrap_or_default();
+        if !["Task", "Choice", "Pass", "Succeed", "Fail"].contains(&kind) {
+            return Err(unsupported(&format!("Type '{kind}'")));
+        }
+        for field in s.as_object().into_iter().flat_map(|o| o.keys()) {
+            if !STATE_FIELDS.contains(&field.as_str()) {
+                return Err(unsupported(field));
+            }
+        }
+        for c in s["Choices"].as_array().into_iter().flatten() {
+            for field in c.as_object().into_iter().flat_map(|o| o.keys()) {
+                if !["Variable", "StringEquals", "Next"].contains(&field.as_str()) {
+                    return Err(unsupported(&format!("Choice rule {field}")));
+                }
+            }
+        }
+        for next in s["Next"].as_str().into_iter().chain(s["Default"].as_str()) {
+            if !states.contains_key(next) {
+                return Err(WorkflowError::Invalid(format!("state '{name}' leads to unknown state '{next}'")));
+            }
+        }
+    }
+    Ok(())
+}
+
+struct Context<'a> {
+    execution: &'a str,
+    state: &'a str,
+}
+
+/// `$`, `$.a.b`, `$$.Execution.Name`, `$$.State.Name`.
+fn read(path: &str, input: &Value, ctx: &Context) -> Result<Value, String> {
+    if let Some(rest) = path.strip_prefix("$$.") {
+        return match rest {
+            "Execution.Name" => Ok(json!(ctx.execution)),
+            "State.Name" => Ok(json!(ctx.state)),
+            other => Err(format!("context field '{other}' is not supported")),
+        };
+    }
+    let rest = path.strip_prefix('$').ok_or("a path starts with $")?;
+    let mut at = input;
+    for part in rest.split('.').skip(1) {
+        if part.is_empty() || part.contains(['[', ']', '*', '?']) {
+            return Err("only $.field.field paths are supported".into());
+        }
+        at = at.get(part).ok_or_else(|| format!("'{part}' is not in the input"))?;
+    }
+    Ok(at.clone())
+}
+
+/// Sets `value` at `path` (`$` replaces), creating objects on the way.
+fn write(path: &str, mut target: Value, value: Value) -> Result<Value, String> {
+    let rest = path.strip_prefix('$').ok_or("a path starts with $")?;
+    if rest.is_empty() {
+        return Ok(value);
+    }
+    let parts: Vec<&str> = rest.split('.').skip(1).collect();
+    let mut at = &mut target;
+    for (i, part) in parts.iter().enumerate() {
+        if !at.is_object() {
+            *at = Value::Object(Map::new());
+        }
+        let object = at.as_object_mut().expect("made an object");
+        if i == parts.len() - 1 {
+            object.insert((*part).to_owned(), value);
+            break;
+        }
+        at = object.entry((*part).to_owned()).or_insert_with(|| Value::Object(Map::new()));
+    }
+    Ok(target)
+}
+
+/// `Parameters` / `ResultSelector`: `key.$` fields are paths.
+fn template(t: &Value, input: &Value, ctx: &Context) -> Result<Value, String> {
+    match t {
+        Value::Object(o) => {
+            let mut out = Map::new();
+            for (k, v) in o {
+                match k.strip_suffix(".$") {
+                    Some(key) => {
+                        out.insert(key.to_owned(), read(v.as_str().ok_or("a .$ field holds a path")?, input, ctx)?)
+                    }
+                    None => out.insert(k.clone(), template(v, input, ctx)?),
+                };
+            }
+            Ok(Value::Object(out))
+        }
+        other => Ok(other.clone()),
+    }
+}
+
+fn matches(list: &Value, error: &str) -> bool {
+    list["ErrorEquals"].as_array().into_iter().flatten().any(|e| e == "States.ALL" || e == error)
+}
+
+/// Runs the document from `StartAt` with `input`. `visited` receives the
+/// names of the states entered, in order.
+pub fn execute(
+    doc: &Value,
+    input: Value,
+    execution: &str,
+    invoker: &mut dyn Invoker,
+    visited: &mut Vec<String>,
+) -> Result<Outcome, WorkflowError> {
+    validate(doc)?;
+    let states = doc["States"].as_object().expect("validated");
+    let mut name = doc["StartAt"].as_str().expect("validated").to_owned();
+    let mut data = input;
+    loop {
+        visited.push(name.clone());
+        let s = &states[&name];
+        let ctx = Context { execution, state: &name };
+        let path_err =
+            |path: &str, reason: String| WorkflowError::Path { state: name.clone(), path: path.to_owned(), reason };
+        let field = |f: &str, default: &'static str| s[f].as_str().unwrap_or(default).to_owned();
+        let (input_path, result_path, output_path) =
+            (field("InputPath", "$"), field("ResultPath", "$"), field("OutputPath", "$"));
+        let effective = read(&input_path, &data, &ctx).map_err(|r| path_err(&input_path, r))?;
+        let effective = match s.get("Parameters") {
+            Some(p) => template(p, &effective, &ctx).map_err(|r| path_err("Parameters", r))?,
+            None => effective,
+        };
+        let kind = s["Type"].as_str().expect("validated");
+        let result = match kind {
+            "Succeed" => return Ok(Outcome::Succeeded(data)),
+            "Fail" => {
+                let pick = |path: &str, fixed: &str| match s[path].as_str() {
+                    Some(p) => {
+                        read(p, &data, &ctx).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+                    }
+                    None => s[fixed].as_str().unwrap_or_default().to_owned(),
+                };
+                return Ok(Outcome::Failed(TaskFailure {
+                    error: pick("ErrorPath", "Error"),
+                    cause: pick("CausePath", "Cause"),
+                }));
+            }
+            "Choice" => {
+                let next = s["Choices"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|c| {
+                        let value = read(c["Variable"].as_str().unwrap_or("$"), &effective, &ctx).ok();
+                        value.as_ref().and_then(Value::as_str) == c["StringEquals"].as_str()
+                    })
+                    .map(|c| c["Next"].clone())
+                    .unwrap_or_else(|| s["Default"].clone());
+                name = next
+                    .as_str()
+                    .ok_or_else(|| path_err("Default", "no rule matched and no Default".into()))?
+                    .to_owned();
+                continue;
+            }
+            "Pass" => Ok(s.get("Result").cloned().unwrap_or(effective)),
+            _ => {
+                let resource = s["Resource"].as_str().ok_or_else(|| path_err("Resource", "missing".into()))?;
+                let mut attempts: BTreeMap<usize, u64> = BTreeMap::new();
+                loop {
+                    match invoker.invoke(resource, effective.clone()) {
+                        Ok(v) => break Ok(v),
+                        Err(f) => {
+                            let retry = s["Retry"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .enumerate()
+                                .find(|(_, r)| matches(r, &f.error));
+                            match retry {
+                                Some((i, r))
+                                    if *attempts.entry(i).or_default() < r["MaxAttempts"].as_u64().unwrap_or(3) =>
+                                {
+                                    *attempts.get_mut(&i).expect("inserted") += 1;
+                                }
+                                _ => break Err(f),
+                            }
+                        }
+                    }
+                }
+            }
+        };
+        match result {
+            Ok(value) => {
+                let value = match s.get("ResultSelector") {
+                    Some(t) => template(t, &value, &ctx).map_err(|r| path_err("ResultSelector", r))?,
+                    None => value,
+                };
+                data = if s["ResultPath"].is_null() && s.get("ResultPath").is_some() {
+                    data
+                } else {
+                    write(&result_path, data, value).map_err(|r| path_err(&result_path, r))?
+                };
+                data = read(&output_path, &data, &ctx).map_err(|r| path_err(&output_path, r))?;
+                if s["End"] == true {
+                    return Ok(Outcome::Succeeded(data));
+                }
+                name = field("Next", "");
+            }
+            Err(failure) => {
+                let catcher = s["Catch"].as_array().into_iter().flatten().find(|c| matches(c, &failure.error));
+                let Some(c) = catcher else { return Ok(Outcome::Failed(failure)) };
+                let error = json!({ "Error": failure.error, "Cause": failure.cause });
+                let path = c["ResultPath"].as_str().unwrap_or("$");
+                data = write(path, data, error).map_err(|r| path_err(path, r))?;
+                name = c["Next"].as_str().unwrap_or_default().to_owned();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pipeline() -> Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../statemachine/absa_drift_pipeline.asl.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// Answers each function with a canned result and records its inputs;
+    /// `failures` are returned first, in order, for the named function.
+    struct Fake {
+        severity: &'static str,
+        calls: Vec<(String, Value)>,
+        failures: Vec<(&'static str, TaskFailure)>,
+    }
+
+    impl Invoker for Fake {
+        fn invoke(&mut self, resource: &str, input: Value) -> Result<Value, TaskFailure> {
+            self.calls.push((resource.to_owned(), input));
+            if let Some(i) = self.failures.iter().position(|(r, _)| resource.contains(r)) {
+                return Err(self.failures.remove(i).1);
+            }
+            Ok(match resource {
+                "${extract_function_arn}" => json!({"batch_id": "b1", "partitions": []}),
+                "${transform_function_arn}" => json!({"batch_id": "b1", "model_version": 1}),
+                "${monitor_function_arn}" => {
+                    json!({"severity": self.severity, "report_key": "r.json", "batch_id": "b1"})
+                }
+                _ => json!({"sent": true}),
+            })
+        }
+    }
+
+    fn fake(severity: &'static str) -> Fake {
+        Fake { severity, calls: vec![], failures: vec![] }
+    }
+
+    fn failure(error: &str) -> TaskFailure {
+        TaskFailure { error: error.into(), cause: format!("{error} happened") }
+    }
+
+    #[test]
+    fn a_quiet_hour_takes_the_success_path_without_alert() {
+        let (mut f, mut visited) = (fake("ok"), vec![]);
+        let out = execute(&pipeline(), json!({"key": "raw/h.csv"}), "run-1", &mut f, &mut visited).unwrap();
+        assert_eq!(visited, ["Extract", "Transform", "Monitor", "DriftOrNot", "NoDrift", "Done"]);
+        let Outcome::Succeeded(output) = out else { panic!("{out:?}") };
+        assert_eq!(output["recorded"], json!({"severity": "ok", "report_key": "r.json", "batch_id": "b1"}));
+        // Each step gets the previous step's result, not the whole state.
+        assert_eq!(f.calls[0].1, json!({"key": "raw/h.csv"}));
+        assert_eq!(f.calls[1].1, json!({"batch_id": "b1", "partitions": []}));
+        assert_eq!(f.calls[2].1, json!({"batch_id": "b1", "model_version": 1}));
+    }
+
+    #[test]
+    fn alarms_and_warnings_go_to_alert_with_the_run_name() {
+        for severity in ["alarm", "warning"] {
+            let (mut f, mut visited) = (fake(severity), vec![]);
+            execute(&pipeline(), json!({"key": "k"}), "run-7", &mut f, &mut visited).unwrap();
+            assert_eq!(visited[4], "Alert", "{severity}");
+            let alert_input = &f.calls[3].1;
+            assert_eq!(alert_input["run_id"], "run-7");
+            assert_eq!(alert_input["verdict"]["severity"], severity);
+        }
+    }
+
+    #[test]
+    fn transient_errors_are_retried_and_others_caught_into_a_failure_alert() {
+        let mut f = fake("ok");
+        f.failures = vec![
+            ("transform", failure("Lambda.ServiceException")),
+            ("transform", failure("Lambda.TooManyRequestsException")),
+        ];
+        let mut visited = vec![];
+        let out = execute(&pipeline(), json!({"key": "k"}), "r", &mut f, &mut visited).unwrap();
+        assert!(matches!(out, Outcome::Succeeded(_)), "{out:?}");
+        assert_eq!(f.calls.iter().filter(|(r, _)| r.contains("transform")).count(), 3, "two retries");
+
+        let mut f = fake("ok");
+        f.failures = vec![("extract", failure("ExtractError"))];
+        let mut visited = vec![];
+        let out = execute(&pipeline(), json!({"key": "k"}), "run-9", &mut f, &mut visited).unwrap();
+        assert_eq!(visited, ["Extract", "ExtractFailed", "FailureAlert", "PipelineFailed"]);
+        assert_eq!(out, Outcome::Failed(failure("ExtractError")), "the error is kept");
+        let alert_input = &f.calls.last().unwrap().1;
+        assert_eq!(
+            alert_input,
+            &json!({"failure": {"error": "ExtractError", "cause": "ExtractError happened", "failed_step": "Extract"}, "run_id": "run-9"})
+        );
+    }
+
+    #[test]
+    fn what_the_runner_does_not_implement_is_refused_before_running() {
+        let mut doc = pipeline();
+        doc["States"]["NoDrift"]["Type"] = json!("Map");
+        assert!(matches!(validate(&doc), Err(WorkflowError::Unsupported { state, .. }) if state == "NoDrift"));
+        let mut doc = pipeline();
+        doc["States"]["DriftOrNot"]["Choices"][0]["NumericGreaterThan"] = json!(1);
+        assert!(matches!(validate(&doc), Err(WorkflowError::Unsupported { .. })));
+        let mut doc = pipeline();
+        doc["States"]["Extract"]["Next"] = json!("Nowhere");
+        assert!(matches!(validate(&doc), Err(WorkflowError::Invalid(_))));
+        let mut doc = pipeline();
+        doc["States"]["Transform"]["InputPath"] = json!("$.items[0]");
+        let err = execute(&doc, json!({}), "r", &mut fake("ok"), &mut vec![]).unwrap_err();
+        assert!(matches!(err, WorkflowError::Path { ref state, .. } if state == "Transform"), "{err}");
+    }
+}

@@ -1,0 +1,75 @@
+//! `absa-drift run` end to end: the state machine document, the four steps
+//! in-process, a local store. A simulated aspect_mix scenario from hour 2 is
+//! caught at hour 2 with one alert and no alarm before; a broken file takes
+//! the Catch path to a failure alert.
+
+use std::process::Command;
+
+use absa_train::{TrainOptions, publish};
+use comment_sim::{Generator, Taxonomy, write_batch_files};
+use pipeline_store::LocalDirStore;
+
+fn repo(path: &str) -> String {
+    format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn run(store: &std::path::Path, extra: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_absa-drift"))
+        .args([
+            "run",
+            "--store",
+            store.to_str().unwrap(),
+            "--state-machine",
+            &repo("statemachine/absa_drift_pipeline.asl.json"),
+        ])
+        .args(extra)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    stdout
+}
+
+#[test]
+fn the_pipeline_runs_locally_from_the_state_machine_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("train");
+    write_batch_files(&data, "comments", &Generator::new(&Taxonomy::bundled(), 11).training_set(5000)).unwrap();
+    let options = TrainOptions {
+        data_dir: data,
+        name: "absa-sentiment".into(),
+        seed: 7,
+        max_rounds: 60,
+        patience: 10,
+        threads: 2,
+    };
+    let trained = absa_train::train(&options, &mut |_| {}).unwrap();
+    let store = dir.path().join("store");
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    runtime.block_on(publish(&LocalDirStore::new(&store), &trained, "production")).unwrap();
+
+    let stdout = run(&store, &["--scenario", "aspect_mix", "--from-hour", "2", "--hours", "4"]);
+    let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("2026-11-01T")).collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    for (hour, line) in lines.iter().enumerate() {
+        let alarm = line.contains(" alarm ");
+        assert_eq!(alarm, hour >= 2, "hour {hour}: {line}");
+        assert!(line.contains(" 400 "), "400 clean rows: {line}");
+    }
+    assert!(lines[2].ends_with("sent"), "the first alarm is sent: {}", lines[2]);
+    assert!(lines[3].contains("not sent: cooldown"), "{}", lines[3]);
+    let alerts = std::fs::read_to_string(store.join("alerts.jsonl")).unwrap();
+    assert_eq!(alerts.lines().count(), 1);
+    let report = stdout.lines().find_map(|l| l.strip_prefix("latest report: ")).unwrap().split(" (").next().unwrap();
+    assert!(std::fs::read_to_string(report).unwrap().contains("<svg"), "{report}");
+
+    // A file with a wrong header: Catch, failure alert, the execution fails.
+    let stdout = run(&store, &["--input", &repo("tests/fixtures/bad/wrong_header.csv")]);
+    assert!(
+        stdout.contains("wrong_header.csv       FAILED at Extract: ExtractError: raw/wrong_header.csv"),
+        "{stdout}"
+    );
+    let alerts = std::fs::read_to_string(store.join("alerts.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(alerts.lines().last().unwrap()).unwrap();
+    assert_eq!(last["subject"], "[absa-drift] pipeline FAILED at Extract: ExtractError");
+}
