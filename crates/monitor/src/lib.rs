@@ -162,7 +162,8 @@ fn sample(rows: &[PredictionRow], column: &str) -> (ColumnType, Sample) {
         match column {
             "aspect" => b.push_text(&r.aspect),
             "sentiment" => b.push_text(&r.sentiment),
-            _ => b.push_bool(r.is_reply),
+            "is_reply" => b.push_bool(r.is_reply),
+            other => unreachable!("'{other}' is not a monitored column"),
         }
     }
     (ColumnType::Categorical, Sample::Categorical(b.finish()))
