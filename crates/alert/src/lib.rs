@@ -231,9 +231,21 @@ pub fn verdict_message(v: &Verdict, report: &str, location: &str) -> (String, St
     (subject, body)
 }
 
+/// The message inside a Lambda function error's `Cause`, which Step
+/// Functions passes on as the JSON `{"errorType", "errorMessage"}`; any
+/// other cause as it is.
+pub fn readable_cause(cause: &str) -> String {
+    #[derive(Deserialize)]
+    struct LambdaError {
+        #[serde(rename = "errorMessage")]
+        error_message: String,
+    }
+    serde_json::from_str::<LambdaError>(cause).map_or_else(|_| cause.to_owned(), |e| e.error_message)
+}
+
 pub fn failure_message(f: &Failure, run_id: Option<&str>) -> (String, String) {
     let subject = subject_line(&format!("[absa-drift] pipeline FAILED at {}: {}", f.failed_step, f.error));
-    let cause: String = f.cause.chars().take(4000).collect();
+    let cause: String = readable_cause(&f.cause).chars().take(4000).collect();
     let body = format!(
         "The pipeline failed.\nStep: {}\nError: {}\nRun: {}\n\nCause:\n{cause}\n",
         f.failed_step,

@@ -81,7 +81,8 @@ async fn failures_are_reported_once_per_run() {
     let notifier = LocalNotifier { path: dir.path().join("alerts.jsonl") };
     let failure = Failure {
         error: "ExtractError".into(),
-        cause: "raw/bad.csv: exporter CSV: header column 3 is 'UserID', expected 'User ID'".into(),
+        // As Step Functions passes on a Lambda function's error.
+        cause: r#"{"errorType":"ExtractError","errorMessage":"raw/bad.csv: exporter CSV: header column 3 is 'UserID', expected 'User ID'"}"#.into(),
         failed_step: "Extract".into(),
     };
     let input = AlertInput { verdict: None, failure: Some(failure), run_id: Some("run-2026-11-02T05".into()) };
@@ -91,9 +92,17 @@ async fn failures_are_reported_once_per_run() {
     assert!(!alerter().run(&store, &notifier, &input).await.unwrap().sent, "the same run alerts once");
     let body = sent_messages(&notifier)[0]["message"].as_str().unwrap().to_owned();
     assert!(body.contains("header column 3") && body.contains("run-2026-11-02T05"), "{body}");
+    assert!(body.contains("Cause:\nraw/bad.csv: exporter CSV: header column 3"), "the message, not its JSON: {body}");
 
     let neither = AlertInput { verdict: None, failure: None, run_id: None };
     assert!(alerter().run(&store, &notifier, &neither).await.is_err());
+}
+
+#[test]
+fn a_cause_that_is_not_a_lambda_error_is_kept_as_it_is() {
+    assert_eq!(alert::readable_cause("States.Timeout after 120 s"), "States.Timeout after 120 s");
+    assert_eq!(alert::readable_cause(r#"{"errorType":"X"}"#), r#"{"errorType":"X"}"#);
+    assert_eq!(alert::readable_cause(r#"{"errorType":"X","errorMessage":"m"}"#), "m");
 }
 
 #[test]

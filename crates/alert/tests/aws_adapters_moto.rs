@@ -122,7 +122,7 @@ async fn the_aws_adapters_work_against_moto() {
     store.put("raw/2026-11-01T00.csv", raw.clone()).await.unwrap();
     let out = Extractor::new(b"a test key of enough bytes")
         .unwrap()
-        .run(&store, &ExtractInput { key: Some("raw/2026-11-01T00.csv".into()), prefix: None })
+        .run(&store, &ExtractInput { key: Some("raw/2026-11-01T00.csv".into()), ..Default::default() })
         .await
         .unwrap();
     assert_eq!(out.counts.clean_rows, 400);

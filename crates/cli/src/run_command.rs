@@ -81,6 +81,13 @@ fn failure(error: &str, e: impl std::fmt::Display) -> TaskFailure {
     TaskFailure { error: error.to_owned(), cause: e.to_string() }
 }
 
+/// A function's own error, as Step Functions reports one from Lambda: the
+/// error type as `Error`, the function's error object as `Cause`.
+fn function_error(error_type: &str, e: impl std::fmt::Display) -> TaskFailure {
+    let cause = serde_json::json!({ "errorType": error_type, "errorMessage": e.to_string() });
+    TaskFailure { error: error_type.to_owned(), cause: cause.to_string() }
+}
+
 fn payload<T: serde::de::DeserializeOwned>(input: Value) -> Result<T, TaskFailure> {
     serde_json::from_value(input)
         .map_err(|e| failure("States.Runtime", format!("the input does not fit the function: {e}")))
@@ -96,26 +103,27 @@ impl Invoker for LocalFunctions<'_> {
         match resource {
             "${extract_function_arn}" => {
                 let input: ExtractInput = payload(input)?;
-                result(rt.block_on(self.extractor.run(store, &input)).map_err(|e| failure("ExtractError", e))?)
+                result(rt.block_on(self.extractor.run(store, &input)).map_err(|e| function_error(e.error_type(), e))?)
             }
             "${transform_function_arn}" => {
                 let input = payload(input)?;
                 result(
                     rt.block_on(self.transformer.run(store, store, &input))
-                        .map_err(|e| failure("TransformError", e))?,
+                        .map_err(|e| function_error("TransformError", e))?,
                 )
             }
             "${monitor_function_arn}" => {
                 let input = payload(input)?;
-                let (_, verdict) =
-                    rt.block_on(self.monitor.run(store, store, &input)).map_err(|e| failure("MonitorError", e))?;
+                let (_, verdict) = rt
+                    .block_on(self.monitor.run(store, store, &input))
+                    .map_err(|e| function_error("MonitorError", e))?;
                 result(verdict)
             }
             "${alert_function_arn}" => {
                 let input: AlertInput = payload(input)?;
                 result(
                     rt.block_on(self.alerter.run(store, &self.notifier, &input))
-                        .map_err(|e| failure("AlertError", e))?,
+                        .map_err(|e| function_error("AlertError", e))?,
                 )
             }
             other => Err(failure("States.Runtime", format!("no local function for resource '{other}'"))),
@@ -246,7 +254,7 @@ pub fn run(args: &RunArgs) -> Result<(), RunError> {
                     "{name:<22} FAILED at {}: {}: {}",
                     step.map_or("?", |i| visited[i].as_str()),
                     f.error,
-                    f.cause
+                    alert::readable_cause(&f.cause)
                 );
             }
         }

@@ -32,14 +32,33 @@ pub use formats::{Format, FormatError, Rejected, detect};
 /// The shortest pseudonym key accepted.
 pub const MIN_KEY_BYTES: usize = 16;
 
-/// What extract is asked to read: one of `key` or `prefix`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What extract is asked to read: exactly one of `key` (one file),
+/// `prefix` (every file under it, as one batch) or `scheduled_time` (the
+/// schedule's run time, `2026-11-02T06:00:00Z`: the files dropped in the
+/// hour before it, under [`drop_prefix`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExtractInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_time: Option<String>,
+}
+
+/// Where the files of the hour before `scheduled_time` are dropped:
+/// `raw/dt=YYYY-MM-DD/hour=HH/`. `None` unless the time is
+/// `YYYY-MM-DDTHH:MM:SSZ` (what EventBridge Scheduler sends).
+pub fn drop_prefix(scheduled_time: &str) -> Option<String> {
+    let t = scheduled_time.strip_suffix('Z')?;
+    let (date, time) = t.split_once('T')?;
+    let mut d = date.split('-');
+    let (y, m, day) = (d.next()?, d.next()?, d.next()?);
+    let secs = tiktok_export::parse_time(&format!("{day}/{m}/{y}, {time}"))?;
+    let hour_before = secs - secs.rem_euclid(3600) - 3600;
+    let (y, m, d) = tiktok_export::utc_date(hour_before);
+    Some(format!("raw/dt={y:04}-{m:02}-{d:02}/hour={:02}/", hour_before.rem_euclid(86_400) / 3600))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,8 +93,10 @@ pub struct ExtractOutput {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
-    #[error("extract input must name exactly one of 'key' and 'prefix'")]
+    #[error("extract input must name exactly one of 'key', 'prefix' and 'scheduled_time'")]
     BadInput,
+    #[error("scheduled_time '{0}' is not YYYY-MM-DDTHH:MM:SSZ")]
+    BadTime(String),
     #[error("no raw file under '{prefix}'")]
     NoInput { prefix: String },
     #[error("{key}: {source}")]
@@ -99,6 +120,18 @@ struct QuarantineRecord<'a> {
     rejected: &'a Rejected,
 }
 
+impl ExtractError {
+    /// The error type the workflow sees: `ExtractNoInput` for an empty
+    /// hour (the state machine ends that run as a success), else
+    /// `ExtractError`.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            ExtractError::NoInput { .. } => "ExtractNoInput",
+            _ => "ExtractError",
+        }
+    }
+}
+
 impl Extractor {
     pub fn new(pseudonym_key: &[u8]) -> Result<Self, ExtractError> {
         if pseudonym_key.len() < MIN_KEY_BYTES {
@@ -115,16 +148,21 @@ impl Extractor {
     }
 
     pub async fn run<S: ObjectStore>(&self, store: &S, input: &ExtractInput) -> Result<ExtractOutput, ExtractError> {
-        let keys = match (&input.key, &input.prefix) {
-            (Some(key), None) => vec![key.clone()],
-            (None, Some(prefix)) => {
-                let keys = store.list(prefix).await?;
+        let prefix = match (&input.key, &input.prefix, &input.scheduled_time) {
+            (Some(_), None, None) => None,
+            (None, Some(prefix), None) => Some(prefix.clone()),
+            (None, None, Some(time)) => Some(drop_prefix(time).ok_or_else(|| ExtractError::BadTime(time.clone()))?),
+            _ => return Err(ExtractError::BadInput),
+        };
+        let keys = match (prefix, &input.key) {
+            (Some(prefix), _) => {
+                let keys = store.list(&prefix).await?;
                 if keys.is_empty() {
-                    return Err(ExtractError::NoInput { prefix: prefix.clone() });
+                    return Err(ExtractError::NoInput { prefix });
                 }
                 keys
             }
-            _ => return Err(ExtractError::BadInput),
+            (None, key) => vec![key.clone().expect("checked above")],
         };
         let mut batch_hash = Sha256::new();
         let mut files = Vec::with_capacity(keys.len());

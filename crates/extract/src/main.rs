@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         extractor
             .run(store, &event.payload)
             .await
-            .map_err(|e| Diagnostic { error_type: "ExtractError".into(), error_message: e.to_string() })
+            .map_err(|e| Diagnostic { error_type: e.error_type().into(), error_message: e.to_string() })
     }))
     .await
 }

@@ -35,7 +35,7 @@ async fn every_bad_file_is_refused_or_quarantined_as_expected() {
         let raw = std::fs::read(corpus().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let key = format!("raw/{name}");
         store.put(&key, raw.clone()).await.unwrap();
-        let result = extractor.run(&store, &ExtractInput { key: Some(key.clone()), prefix: None }).await;
+        let result = extractor.run(&store, &ExtractInput { key: Some(key.clone()), ..Default::default() }).await;
         assert_eq!(store.get(&key).await.unwrap(), raw, "{name}: the raw file is untouched");
         match (result, want.get("error")) {
             (Err(e), Some(fragment)) => {

@@ -18,7 +18,7 @@ fn hourly(name: &str) -> Vec<u8> {
 }
 
 fn key(k: &str) -> ExtractInput {
-    ExtractInput { key: Some(k.into()), prefix: None }
+    ExtractInput { key: Some(k.into()), ..Default::default() }
 }
 
 async fn snapshot(store: &LocalDirStore) -> Vec<(String, Vec<u8>)> {
@@ -96,7 +96,7 @@ async fn a_prefix_reads_every_file_and_drops_ids_seen_before() {
     store.put("raw/day/c.csv", hourly("2026-11-01T01.csv")).await.unwrap();
     let out = Extractor::new(KEY)
         .unwrap()
-        .run(&store, &ExtractInput { key: None, prefix: Some("raw/day/".into()) })
+        .run(&store, &ExtractInput { prefix: Some("raw/day/".into()), ..Default::default() })
         .await
         .unwrap();
     assert_eq!(out.inputs, ["raw/day/a.csv", "raw/day/b.csv", "raw/day/c.csv"]);
@@ -105,11 +105,36 @@ async fn a_prefix_reads_every_file_and_drops_ids_seen_before() {
     let hours: Vec<&str> = out.partitions.iter().map(|p| p.hour.as_str()).collect();
     assert_eq!(hours, ["00", "01"]);
 
-    let none =
-        Extractor::new(KEY).unwrap().run(&store, &ExtractInput { key: None, prefix: Some("raw/none/".into()) }).await;
+    let none = Extractor::new(KEY)
+        .unwrap()
+        .run(&store, &ExtractInput { prefix: Some("raw/none/".into()), ..Default::default() })
+        .await;
     assert!(matches!(none, Err(ExtractError::NoInput { .. })));
-    let both = ExtractInput { key: Some("raw/day/a.csv".into()), prefix: Some("raw/".into()) };
+    assert_eq!(none.unwrap_err().error_type(), "ExtractNoInput", "the workflow ends an empty hour as a success");
+    let both = ExtractInput { key: Some("raw/day/a.csv".into()), prefix: Some("raw/".into()), ..Default::default() };
     assert!(matches!(Extractor::new(KEY).unwrap().run(&store, &both).await, Err(ExtractError::BadInput)));
+}
+
+#[tokio::test]
+async fn a_scheduled_run_reads_the_files_dropped_in_the_hour_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDirStore::new(dir.path());
+    store.put("raw/dt=2026-11-01/hour=23/a.csv", hourly("2026-11-01T00.csv")).await.unwrap();
+    store.put("raw/dt=2026-11-02/hour=00/b.csv", hourly("2026-11-01T01.csv")).await.unwrap();
+    let scheduled = |t: &str| ExtractInput { scheduled_time: Some(t.into()), ..Default::default() };
+    // Midnight reads 23:00–24:00 of the day before; a late start (00:00:41) the same.
+    for time in ["2026-11-02T00:00:00Z", "2026-11-02T00:00:41Z"] {
+        let out = Extractor::new(KEY).unwrap().run(&store, &scheduled(time)).await.unwrap();
+        assert_eq!(out.inputs, ["raw/dt=2026-11-01/hour=23/a.csv"], "{time}");
+    }
+    let out = Extractor::new(KEY).unwrap().run(&store, &scheduled("2026-11-02T01:00:00Z")).await.unwrap();
+    assert_eq!(out.inputs, ["raw/dt=2026-11-02/hour=00/b.csv"]);
+    let empty = Extractor::new(KEY).unwrap().run(&store, &scheduled("2026-11-02T05:00:00Z")).await;
+    assert!(matches!(empty, Err(ExtractError::NoInput { ref prefix }) if prefix == "raw/dt=2026-11-02/hour=04/"));
+    let bad = Extractor::new(KEY).unwrap().run(&store, &scheduled("02/11/2026 05:00")).await;
+    assert!(matches!(bad, Err(ExtractError::BadTime(_))));
+    assert_eq!(extract::drop_prefix("2024-03-01T00:10:00Z").as_deref(), Some("raw/dt=2024-02-29/hour=23/"));
+    assert_eq!(extract::drop_prefix("2026-11-02T24:00:00Z"), None);
 }
 
 #[tokio::test]

@@ -34,7 +34,7 @@ async fn scores_a_bundled_hour_with_the_production_model() {
     store.put("raw/h.csv", raw).await.unwrap();
     let extracted = Extractor::new(b"a test key of enough bytes")
         .unwrap()
-        .run(&store, &ExtractInput { key: Some("raw/h.csv".into()), prefix: None })
+        .run(&store, &ExtractInput { key: Some("raw/h.csv".into()), ..Default::default() })
         .await
         .unwrap();
     let out = transformer.run(&store, &store, &extracted).await.unwrap();
