@@ -3,10 +3,11 @@
 //! verdict.
 //!
 //! Environment: `ABSA_DATA_BUCKET`, `ABSA_MODEL_BUCKET` (default: the data
-//! bucket), `ABSA_DRIFT_SHARE` (default 0.5).
+//! bucket), `ABSA_DRIFT_SHARE` (default 0.5), `ABSA_METRICS` (`detailed`,
+//! the default, or `summary`: see [`MetricDetail`]).
 
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
-use monitor::{Monitor, emf_lines};
+use monitor::{MetricDetail, Monitor, emf_lines};
 use pipeline_store::{S3Store, required_env};
 use transform::TransformOutput;
 
@@ -19,6 +20,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         monitor.options.drift_share =
             share.parse().map_err(|_| format!("ABSA_DRIFT_SHARE '{share}' is not a number"))?;
     }
+    let detail = match std::env::var("ABSA_METRICS").as_deref() {
+        Ok("detailed") | Err(_) => MetricDetail::Detailed,
+        Ok("summary") => MetricDetail::Summary,
+        Ok(other) => return Err(format!("ABSA_METRICS '{other}' is not detailed or summary").into()),
+    };
     let (data, models) = (S3Store::from_env(data_bucket).await, S3Store::from_env(model_bucket).await);
     let (monitor, data, models) = (&monitor, &data, &models);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<TransformOutput>| async move {
@@ -26,7 +32,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             .run(data, models, &event.payload)
             .await
             .map_err(|e| Diagnostic { error_type: "MonitorError".into(), error_message: e.to_string() })?;
-        for line in emf_lines(&report) {
+        for line in emf_lines(&report, detail) {
             println!("{line}");
         }
         Ok::<_, Diagnostic>(verdict)

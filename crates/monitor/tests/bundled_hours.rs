@@ -1,11 +1,14 @@
 //! The monitor on the bundled hourly batches (aspect_mix from hour 24):
 //! no alarm in the 24 hours before the scenario, an alarm in every hour
-//! after it starts, and reports that say why.
+//! after it starts, and reports that say why. The Grafana dashboards query
+//! only metrics these hours emitted.
+
+use std::collections::BTreeSet;
 
 use absa_train::{TrainOptions, publish};
 use comment_sim::{Generator, Taxonomy, write_batch_files};
 use extract::{ExtractInput, Extractor};
-use monitor::{Monitor, NAMESPACE, Severity, emf_lines};
+use monitor::{MetricDetail, Monitor, NAMESPACE, Severity, emf_lines};
 use pipeline_store::{LocalDirStore, ObjectStore};
 use transform::Transformer;
 
@@ -33,11 +36,12 @@ async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
     );
     let hourly = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/hourly"));
     let mut severities = Vec::new();
+    let mut emitted = BTreeSet::new();
     for hour in 0..48 {
         let name = format!("2026-11-{:02}T{:02}.csv", 1 + hour / 24, hour % 24);
         let key = format!("raw/{name}");
         store.put(&key, std::fs::read(hourly.join(&name)).unwrap()).await.unwrap();
-        let extracted = extractor.run(&store, &ExtractInput { key: Some(key), prefix: None }).await.unwrap();
+        let extracted = extractor.run(&store, &ExtractInput { key: Some(key), ..Default::default() }).await.unwrap();
         let transformed = transformer.run(&store, &store, &extracted).await.unwrap();
         let (report, verdict) = monitor.run(&store, &store, &transformed).await.unwrap();
         eprintln!(
@@ -48,10 +52,19 @@ async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
         assert!(!store.get(&verdict.html_key).await.unwrap().is_empty());
         let json: serde_json::Value = serde_json::from_slice(&store.get(&verdict.report_key).await.unwrap()).unwrap();
         assert_eq!(json["data_drift"]["columns"].as_object().unwrap().len(), 10, "every monitored column is tested");
-        for line in emf_lines(&report) {
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-            assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], NAMESPACE);
+        let detailed = emf_lines(&report, MetricDetail::Detailed);
+        for line in &detailed {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let directive = &v["_aws"]["CloudWatchMetrics"][0];
+            assert_eq!(directive["Namespace"], NAMESPACE);
+            let dimensions: BTreeSet<String> =
+                directive["Dimensions"][0].as_array().unwrap().iter().map(|d| d.as_str().unwrap().into()).collect();
+            for metric in directive["Metrics"].as_array().unwrap() {
+                emitted.insert((metric["Name"].as_str().unwrap().to_owned(), dimensions.clone()));
+            }
         }
+        let summary = emf_lines(&report, MetricDetail::Summary);
+        assert_eq!((summary.len(), &summary[0]), (1, &detailed[0]), "the summary is the first line of the detail");
         severities.push(verdict.severity);
         if hour == 24 {
             // A rerun of the hour rewrites the same report, page and history line.
@@ -76,6 +89,37 @@ async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
         severities[24..].iter().enumerate().filter(|(_, s)| **s != Severity::Alarm).map(|(h, s)| (h + 24, s)).collect();
     assert!(missed.is_empty(), "hours of the scenario without an alarm: {missed:?}");
     assert_eq!(store.list("history/").await.unwrap().len(), 48);
+    dashboards_query_what_the_monitor_emits(&emitted);
+}
+
+/// Every AbsaDrift query of infra/grafana/dashboards has a metric name and
+/// dimension set the monitor emitted; other queries read AWS's own
+/// Step Functions and Lambda metrics; and every emitted metric is on a panel.
+fn dashboards_query_what_the_monitor_emits(emitted: &BTreeSet<(String, BTreeSet<String>)>) {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../infra/grafana/dashboards"));
+    let mut shown = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let dashboard: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        for panel in dashboard["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().unwrap() {
+                let metric = target["metricName"].as_str().unwrap().to_owned();
+                let dimensions: BTreeSet<String> = target["dimensions"].as_object().unwrap().keys().cloned().collect();
+                let where_ = format!("{}: panel '{}'", path.display(), panel["title"]);
+                match target["namespace"].as_str().unwrap() {
+                    NAMESPACE => {
+                        let query = (metric, dimensions);
+                        assert!(emitted.contains(&query), "{where_} queries {query:?}, which the monitor never emits");
+                        shown.insert(query);
+                    }
+                    "AWS/States" | "AWS/Lambda" => {}
+                    other => panic!("{where_} queries namespace {other}"),
+                }
+            }
+        }
+    }
+    let missing: Vec<_> = emitted.difference(&shown).collect();
+    assert!(missing.is_empty(), "emitted but on no dashboard: {missing:?}");
 }
 
 /// Opens the report in headless Chromium (Debian's `chromium`, installed

@@ -1,0 +1,389 @@
+#!/usr/bin/env python3
+"""The state machine on a real Step Functions engine, with the real Lambdas.
+
+moto's server executes statemachine/absa_drift_pipeline.asl.json (its
+Step Functions engine, enabled through /moto-api/config) and sends every
+Lambda invoke to `cargo lambda watch`, the Lambda runtime emulator, whose
+port it reads from MOTO_PORT. The emulator runs with --only-lambda-apis:
+this script starts the four Lambda binaries that the test build already
+made (no second build), each polling its own queue of the runtime API.
+The Lambdas reach moto's S3 and SNS through AWS_ENDPOINT_URL.
+
+Between moto and the emulator sits a small proxy (`LambdaFrontEnd`) that
+does two things the real Lambda service does and the emulator does not:
+it resolves a function ARN to its name (the emulator knows functions by
+binary name only), and it answers a function error with HTTP 200 and
+`X-Amz-Function-Error: Unhandled` (the emulator answers 500), so that
+Step Functions sees the function's own error type, `ExtractError`.
+
+Executions, each started by name:
+  1. a normal hour: no drift, no SNS message;
+  2. a drift hour: an alarm, one SNS message (moto's inspection API);
+  3. the drift hour again: the same outputs, no second message;
+  4. a file with a wrong header: the Catch path, a failure message, the
+     execution FAILED with ExtractError.
+Then the embedded runner (`absa-drift run`) replays the same files with the
+same model and key, and its verdicts and objects must be the same.
+
+Every process started here runs in its own process group and is stopped by
+PID in `finally`, pass or fail.
+
+    python tests/stepfunctions_moto.py target/debug
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import boto3
+
+REPO = Path(__file__).resolve().parent.parent
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+BUCKET = "absa-drift-data"
+MODEL = "absa-sentiment"
+PSEUDONYM_KEY = "moto-test-pseudonym-key-0123456789"
+NORMAL_HOUR = REPO / "data/hourly/2026-11-01T00.csv"
+DRIFT_HOUR = REPO / "data/hourly/2026-11-02T00.csv"
+BAD_FILE = REPO / "tests/fixtures/bad/wrong_header.csv"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, what, proc, seconds=60):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with {proc.returncode} before listening on {port}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{what} did not listen on {port} within {seconds} s")
+
+
+class Processes:
+    """Started processes, each in its own group; logs under `logs`."""
+
+    def __init__(self, logs):
+        self.logs = logs
+        self.started = []
+
+    def start(self, name, args, env):
+        log = open(self.logs / f"{name}.log", "wb")
+        proc = subprocess.Popen(args, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.started.append((name, proc))
+        return proc
+
+    def stop_all(self):
+        for name, proc in reversed(self.started):
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for name, proc in self.started:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        alive = [name for name, proc in self.started if proc.poll() is None]
+        assert not alive, f"still running: {alive}"
+
+    def tail(self):
+        for path in sorted(self.logs.glob("*.log")):
+            lines = path.read_text(errors="replace").splitlines()[-15:]
+            print(f"--- {path.name} (last {len(lines)} lines)", *lines, sep="\n", file=sys.stderr)
+
+
+class LambdaFrontEnd:
+    """Forwards Invoke calls to `cargo lambda watch`, as the Lambda service would receive them."""
+
+    def __init__(self, emulator_port, binaries):
+        emulator = f"http://127.0.0.1:{emulator_port}"
+        binary_of = {function_arn(b): b for b in binaries}
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                prefix, _, rest = self.path.partition("/functions/")
+                name, _, tail = rest.partition("/")
+                # The function's ARN, URL-encoded; the emulator wants the binary's name.
+                arn = urllib.request.unquote(name)
+                name = binary_of.get(arn, arn)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                forward = urllib.request.Request(f"{emulator}{prefix}/functions/{name}/{tail}", data=body, method="POST")
+                try:
+                    with urllib.request.urlopen(forward, timeout=600) as r:
+                        status, payload, function_error = r.status, r.read(), None
+                except urllib.error.HTTPError as e:
+                    status, payload = e.code, e.read()
+                    # The emulator's 500 carries the function's {"errorType", "errorMessage"}.
+                    function_error = "Unhandled" if e.code == 500 and b'"errorType"' in payload else None
+                    if function_error:
+                        status = 200
+                self.send_response(status)
+                if function_error:
+                    self.send_header("X-Amz-Function-Error", function_error)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def function_arn(binary):
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:absa-drift-{binary}"
+
+
+def state_machine_definition():
+    """The one ASL document, with the placeholders filled from statemachine/functions.json."""
+    text = (REPO / "statemachine/absa_drift_pipeline.asl.json").read_text()
+    for placeholder, binary in json.loads((REPO / "statemachine/functions.json").read_text()).items():
+        text = text.replace("${" + placeholder + "}", function_arn(binary))
+    left = re.findall(r"\$\{[a-z_]+\}", text)
+    assert not left, f"placeholders missing from statemachine/functions.json: {left}"
+    return text
+
+
+def published(moto_url):
+    """(subject, message) of every SNS publish, from moto's inspection API."""
+    with urllib.request.urlopen(f"{moto_url}/moto-api/data.json") as r:
+        data = json.load(r)
+    return [(n[2], n[1]) for t in data["sns"]["Topic"] for n in t.get("sent_notifications", [])]
+
+
+def bucket_objects(s3):
+    objects = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+        for o in page.get("Contents", []):
+            objects[o["Key"]] = s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read()
+    return objects
+
+
+def dir_objects(root):
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def execute(sfn, machine_arn, name, key):
+    arn = sfn.start_execution(stateMachineArn=machine_arn, name=name, input=json.dumps({"key": key}))["executionArn"]
+    deadline = time.time() + 600
+    while True:
+        d = sfn.describe_execution(executionArn=arn)
+        if d["status"] != "RUNNING":
+            return d
+        assert time.time() < deadline, f"{name} still RUNNING after 600 s"
+        time.sleep(0.5)
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+    print(f"ok: {message}")
+
+
+def main(bin_dir):
+    bin_dir = Path(bin_dir).resolve()
+    cargo_lambda = REPO / ".venv-cargo-lambda/bin/cargo-lambda"
+    moto_server = REPO / ".venv-moto/bin/moto_server"
+    for tool in (cargo_lambda, moto_server, *(bin_dir / b for b in ("absa-drift", "extract", "transform", "monitor", "alert"))):
+        check(tool.exists(), f"{tool.relative_to(REPO) if tool.is_relative_to(REPO) else tool} exists")
+
+    work = Path(tempfile.mkdtemp(prefix="absa-sfn-moto-"))
+    logs = work / "logs"
+    logs.mkdir()
+    procs = Processes(logs)
+    front_end = None
+    ok = False
+    try:
+        # The model, trained once into a local registry; both runs use it.
+        registry = work / "registry"
+        subprocess.run(
+            [bin_dir / "absa-drift", "train", "--data", "data/train", "--out", work / "model",
+             "--registry", registry, "--max-rounds", "150", "--threads", "2"],
+            cwd=REPO, check=True, stdout=subprocess.DEVNULL,
+        )
+
+        moto_port, watch_port = free_port(), free_port()
+        moto_url = f"http://127.0.0.1:{moto_port}"
+        binaries = list(json.loads((REPO / "statemachine/functions.json").read_text()).values())
+        front_end = LambdaFrontEnd(watch_port, binaries)
+        base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        aws_env = {**base_env, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": REGION,
+                   "AWS_DEFAULT_REGION": REGION}
+        # MOTO_PORT is where moto's Step Functions engine sends Lambda invokes.
+        moto = procs.start("moto_server", [moto_server, "-H", "127.0.0.1", "-p", str(moto_port)],
+                           {**aws_env, "MOTO_PORT": str(front_end.port)})
+        watch = procs.start("cargo-lambda-watch",
+                            [cargo_lambda, "lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1",
+                             "-P", str(watch_port)], base_env)
+        wait_for_port(moto_port, "moto_server", moto)
+        wait_for_port(watch_port, "cargo lambda watch", watch)
+        req = urllib.request.Request(f"{moto_url}/moto-api/config", method="POST",
+                                     data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode())
+        urllib.request.urlopen(req).read()
+
+        clients = dict(endpoint_url=moto_url, region_name=REGION, aws_access_key_id="test",
+                       aws_secret_access_key="test")
+        s3, sns, sfn = (boto3.client(s, **clients) for s in ("s3", "sns", "stepfunctions"))
+        s3.create_bucket(Bucket=BUCKET)
+        topic = sns.create_topic(Name="absa-drift-alerts")["TopicArn"]
+        for path in sorted(registry.rglob("*")):
+            if path.is_file():
+                s3.put_object(Bucket=BUCKET, Key=str(path.relative_to(registry)), Body=path.read_bytes())
+
+        # The four Lambdas, as deployed: configuration from the environment.
+        lambda_env = {**aws_env, "AWS_ENDPOINT_URL": moto_url, "ABSA_DATA_BUCKET": BUCKET,
+                      "ABSA_PSEUDONYM_KEY": PSEUDONYM_KEY, "ABSA_ALERT_TOPIC_ARN": topic,
+                      "ABSA_MODEL_NAME": MODEL, "AWS_LAMBDA_FUNCTION_VERSION": "1",
+                      "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024", "RUST_BACKTRACE": "1"}
+        for binary in binaries:
+            procs.start(binary, [bin_dir / binary], {
+                **lambda_env, "AWS_LAMBDA_FUNCTION_NAME": function_arn(binary),
+                "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{watch_port}/.rt/{binary}"})
+
+        machine = sfn.create_state_machine(
+            name="absa-drift-pipeline", definition=state_machine_definition(),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/absa-drift-states")["stateMachineArn"]
+
+        inputs = [NORMAL_HOUR, DRIFT_HOUR, BAD_FILE]
+        for path in inputs:
+            s3.put_object(Bucket=BUCKET, Key=f"raw/{path.name}", Body=path.read_bytes())
+
+        # Named as the embedded runner names them, so the alert records agree.
+        def name_of(path):
+            return "local-" + "".join(c if c.isalnum() or c == "-" else "-" for c in path.name)
+
+        verdicts = {}
+
+        normal = execute(sfn, machine, name_of(NORMAL_HOUR), f"raw/{NORMAL_HOUR.name}")
+        check(normal["status"] == "SUCCEEDED", f"normal hour: {normal['status']} {normal.get('error')} {normal.get('cause')}")
+        out = json.loads(normal["output"])
+        verdicts[NORMAL_HOUR.name] = out["verdict"]
+        check(out["verdict"]["severity"] != "alarm", f"normal hour: severity {out['verdict']['severity']}")
+        check(published(moto_url) == [], "normal hour: no SNS message")
+
+        drift = execute(sfn, machine, name_of(DRIFT_HOUR), f"raw/{DRIFT_HOUR.name}")
+        check(drift["status"] == "SUCCEEDED", f"drift hour: {drift['status']} {drift.get('cause')}")
+        out = json.loads(drift["output"])
+        verdicts[DRIFT_HOUR.name] = out["verdict"]
+        check(out["verdict"]["severity"] == "alarm", f"drift hour: severity {out['verdict']['severity']}")
+        check(out["alert"]["sent"] is True, f"drift hour: alert {out['alert']}")
+        messages = published(moto_url)
+        check(len(messages) == 1 and messages[0][0].startswith("[absa-drift] ALARM"), f"drift hour: one SNS alarm {[m[0] for m in messages]}")
+        check(f"s3://{BUCKET}/reports/" in messages[0][1], "the alarm links the report in S3")
+        first_run = bucket_objects(s3)
+
+        rerun = execute(sfn, machine, name_of(DRIFT_HOUR) + "-rerun", f"raw/{DRIFT_HOUR.name}")
+        check(rerun["status"] == "SUCCEEDED", f"rerun: {rerun['status']}")
+        out = json.loads(rerun["output"])
+        check(out["alert"]["sent"] is False, f"rerun: not sent ({out['alert']['reason']})")
+        check(len(published(moto_url)) == 1, "rerun: still one SNS message")
+        again = bucket_objects(s3)
+        changed = sorted(k for k in again if not k.startswith("alerts/") and first_run.get(k) != again[k])
+        check(changed == [], f"rerun: the same outputs, byte for byte (changed: {changed})")
+
+        bad = execute(sfn, machine, name_of(BAD_FILE), f"raw/{BAD_FILE.name}")
+        check(bad["status"] == "FAILED", f"bad input: execution {bad['status']}")
+        check(bad.get("error") == "ExtractError", f"bad input: error {bad.get('error')}")
+        check(f"raw/{BAD_FILE.name}" in bad.get("cause", ""), f"bad input: the cause names the file: {bad.get('cause')}")
+        messages = published(moto_url)
+        check(len(messages) == 2 and messages[1][0] == "[absa-drift] pipeline FAILED at Extract: ExtractError",
+              f"bad input: a failure message {[m[0] for m in messages]}")
+        check("Cause:\nraw/wrong_header.csv: exporter CSV: header column 3" in messages[1][1],
+              "bad input: the failure message quotes the function's error message")
+        history = sfn.get_execution_history(executionArn=bad["executionArn"])["events"]
+        entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+        check(entered == ["Extract", "ExtractFailed", "FailureAlert", "PipelineFailed"], f"bad input: states {entered}")
+
+        cloud = bucket_objects(s3)
+        for key, data in cloud.items():  # kept for a look when a check fails
+            (work / "moto-bucket" / key).parent.mkdir(parents=True, exist_ok=True)
+            (work / "moto-bucket" / key).write_bytes(data)
+        for path in inputs:
+            check(cloud[f"raw/{path.name}"] == path.read_bytes(), f"raw/{path.name} is untouched")
+
+        # The embedded runner on the same files, model and key.
+        store = work / "embedded"
+        shutil.copytree(registry, store)
+        inbox = work / "inbox"
+        inbox.mkdir()
+        for path in inputs:
+            shutil.copy(path, inbox / path.name)
+        local = subprocess.run([bin_dir / "absa-drift", "run", "--store", store, "--input", inbox],
+                               cwd=REPO, env={**base_env, "ABSA_PSEUDONYM_KEY": PSEUDONYM_KEY},
+                               check=True, capture_output=True, text=True).stdout
+        print(local)
+        embedded = dir_objects(store)
+        compare_runs(cloud, embedded, verdicts, store, published(moto_url))
+        ok = True
+    finally:
+        if front_end:
+            front_end.stop()
+        procs.stop_all()
+        if not ok:
+            procs.tail()
+            print(f"work directory kept: {work}", file=sys.stderr)
+        else:
+            shutil.rmtree(work)
+    print("stepfunctions_moto: all executions behaved")
+
+
+def compare_runs(cloud, embedded, verdicts, store, messages):
+    """The same objects, except where the location is in the bytes (alerts name s3:// or the directory)."""
+    def outputs(objects):
+        return {k: v for k, v in objects.items() if k.split("/")[0] not in ("models", "alerts") and k != "alerts.jsonl"}
+
+    cloud_out, local_out = outputs(cloud), outputs(embedded)
+    check(sorted(cloud_out) == sorted(local_out),
+          f"embedded and moto wrote the same {len(cloud_out)} keys "
+          f"(only moto: {sorted(set(cloud_out) - set(local_out))}, only embedded: {sorted(set(local_out) - set(cloud_out))})")
+    differ = sorted(k for k in cloud_out if cloud_out[k] != local_out[k])
+    check(differ == [], f"and the same bytes (differ: {differ})")
+    for name, verdict in verdicts.items():
+        local = json.loads(embedded[verdict["report_key"]])
+        check(local["severity"] == verdict["severity"], f"{name}: the same verdict, {verdict['severity']}")
+    cloud_alerts = sorted(k for k in cloud if k.startswith("alerts/"))
+    local_alerts = sorted(k for k in embedded if k.startswith("alerts/"))
+    check(cloud_alerts == local_alerts, f"the same alert claims and cooldown state ({len(cloud_alerts)} objects)")
+    def normalised(data, location):
+        # The message id is SNS's in one run and a counter in the other.
+        text = re.sub(r'"message_id":"[^"]*"', '"message_id":"<id>"', data.decode())
+        return text.replace(location, "<store>/")
+
+    for k in cloud_alerts:
+        same = normalised(cloud[k], f"s3://{BUCKET}/") == normalised(embedded[k], str(store) + "/")
+        check(same, f"{k}: the same content but for the report's location and the message id")
+    # What SNS received and what the local notifier wrote.
+    local_messages = [json.loads(line) for line in embedded["alerts.jsonl"].decode().splitlines()]
+    local_messages = [(m["subject"], m["message"].replace(str(store) + "/", "<store>/")) for m in local_messages]
+    cloud_messages = [(s, m.replace(f"s3://{BUCKET}/", "<store>/")) for s, m in messages]
+    check(local_messages == cloud_messages, f"the same {len(cloud_messages)} notifications, word for word")
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "target/debug")
