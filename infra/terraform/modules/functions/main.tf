@@ -1,0 +1,216 @@
+# The four Lambdas (cargo-lambda zips, provided.al2023), each with its own
+# role that allows only the prefixes and topic it uses, and its log group.
+
+variable "name" {
+  type = string
+}
+
+variable "architecture" {
+  type = string
+}
+
+variable "memory_mb" {
+  type = map(number)
+}
+
+variable "timeout_seconds" {
+  type = map(number)
+}
+
+variable "zip_dir" {
+  type = string
+}
+
+variable "log_retention_days" {
+  type = number
+}
+
+variable "data_bucket" {
+  type = string
+}
+
+variable "model_bucket" {
+  type = string
+}
+
+variable "alert_topic_arn" {
+  type = string
+}
+
+variable "pseudonym_key" {
+  type      = string
+  sensitive = true
+}
+
+variable "alert_min_severity" {
+  type = string
+}
+
+variable "alert_cooldown" {
+  type = number
+}
+
+variable "detailed_metrics" {
+  type = bool
+}
+
+locals {
+  data  = "arn:aws:s3:::${var.data_bucket}"
+  model = "arn:aws:s3:::${var.model_bucket}"
+  # What each function reads and writes (see each crate's lib.rs).
+  access = {
+    extract = {
+      read  = ["${local.data}/raw/*"]
+      write = ["${local.data}/clean/*", "${local.data}/quarantine/*", "${local.data}/manifests/extract/*"]
+      list  = [local.data]
+    }
+    transform = {
+      read  = ["${local.data}/clean/*", "${local.model}/models/*"]
+      write = ["${local.data}/predictions/*"]
+      list  = [local.data, local.model]
+    }
+    monitor = {
+      read  = ["${local.data}/predictions/*", "${local.model}/models/*"]
+      write = ["${local.data}/reports/*", "${local.data}/history/*"]
+      list  = [local.data, local.model]
+    }
+    alert = {
+      read  = ["${local.data}/alerts/*"]
+      write = ["${local.data}/alerts/*"]
+      list  = [local.data]
+    }
+  }
+  environment = {
+    extract = {
+      ABSA_DATA_BUCKET   = var.data_bucket
+      ABSA_PSEUDONYM_KEY = var.pseudonym_key
+    }
+    transform = {
+      ABSA_DATA_BUCKET  = var.data_bucket
+      ABSA_MODEL_BUCKET = var.model_bucket
+    }
+    monitor = {
+      ABSA_DATA_BUCKET  = var.data_bucket
+      ABSA_MODEL_BUCKET = var.model_bucket
+      ABSA_METRICS      = var.detailed_metrics ? "detailed" : "summary"
+    }
+    alert = {
+      ABSA_DATA_BUCKET          = var.data_bucket
+      ABSA_ALERT_TOPIC_ARN      = var.alert_topic_arn
+      ABSA_ALERT_MIN_SEVERITY   = var.alert_min_severity
+      ABSA_ALERT_COOLDOWN_HOURS = tostring(var.alert_cooldown)
+    }
+  }
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each           = local.access
+  name               = "${var.name}-${each.key}"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+# checkov:skip=CKV_AWS_158: log groups use CloudWatch's own encryption; a customer KMS key costs more than this deployment.
+resource "aws_cloudwatch_log_group" "function" {
+  for_each          = local.access
+  name              = "/aws/lambda/${var.name}-${each.key}"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "function" {
+  for_each = local.access
+
+  statement {
+    sid       = "Read"
+    actions   = ["s3:GetObject"]
+    resources = each.value.read
+  }
+  statement {
+    sid       = "Write"
+    actions   = ["s3:PutObject"]
+    resources = each.value.write
+  }
+  # Listing lets a missing key read as 404 (not 403), which the steps rely
+  # on; it shows key names only.
+  statement {
+    sid       = "List"
+    actions   = ["s3:ListBucket"]
+    resources = each.value.list
+  }
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
+  }
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+  dynamic "statement" {
+    for_each = each.key == "alert" ? [1] : []
+    content {
+      sid       = "Notify"
+      actions   = ["sns:Publish"]
+      resources = [var.alert_topic_arn]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.access
+  name     = "${var.name}-${each.key}"
+  role     = aws_iam_role.function[each.key].id
+  policy   = data.aws_iam_policy_document.function[each.key].json
+}
+
+# checkov:skip=CKV_AWS_116: invoked synchronously by Step Functions, which retries and routes failures to the failure alert; a DLQ would never receive anything.
+# checkov:skip=CKV_AWS_117: the functions reach only S3 and SNS; a VPC would need endpoints or a NAT gateway (about $32 a month).
+# checkov:skip=CKV_AWS_173: environment variables are encrypted at rest with the AWS-managed key; a customer key costs $1 a month plus requests.
+# checkov:skip=CKV_AWS_272: code signing needs a signing profile and a signed-artifact bucket; the zips are built from this repository by CI.
+# checkov:skip=CKV_AWS_115: reserved concurrency fails on new accounts (10 concurrent executions, all unreserved); one execution an hour runs them one at a time.
+resource "aws_lambda_function" "this" {
+  for_each         = local.access
+  function_name    = "${var.name}-${each.key}"
+  role             = aws_iam_role.function[each.key].arn
+  filename         = "${var.zip_dir}/${each.key}/bootstrap.zip"
+  source_code_hash = filebase64sha256("${var.zip_dir}/${each.key}/bootstrap.zip")
+  handler          = "bootstrap"
+  runtime          = "provided.al2023"
+  architectures    = [var.architecture]
+  memory_size      = var.memory_mb[each.key]
+  timeout          = var.timeout_seconds[each.key]
+
+  environment {
+    variables = local.environment[each.key]
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.function[each.key].name
+  }
+
+  depends_on = [aws_iam_role_policy.function]
+}
+
+output "arns" {
+  description = "Function ARN by binary name."
+  value       = { for k, f in aws_lambda_function.this : k => f.arn }
+}
+
+output "names" {
+  value = { for k, f in aws_lambda_function.this : k => f.function_name }
+}

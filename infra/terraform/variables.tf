@@ -1,0 +1,138 @@
+variable "environment" {
+  description = "Deployment name, in every resource name and tag (dev, prod, local …)."
+  type        = string
+  default     = "dev"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.environment))
+    error_message = "environment: 2–16 characters, lowercase letters, digits and hyphens."
+  }
+}
+
+variable "region" {
+  description = "AWS region."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "alert_email" {
+  description = "Address subscribed to the alert topic (drift alarms, pipeline failures, budget). Empty: no subscription."
+  type        = string
+  default     = ""
+}
+
+variable "schedule_expression" {
+  description = "When the pipeline runs (EventBridge Scheduler expression)."
+  type        = string
+  default     = "rate(1 hour)"
+}
+
+variable "schedule_enabled" {
+  description = "Whether the schedule starts executions. Off, nothing runs and nothing is billed but storage."
+  type        = bool
+  default     = true
+}
+
+variable "architecture" {
+  description = "Lambda architecture of the zips: arm64 (cheaper per GB-second) or x86_64."
+  type        = string
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture: arm64 or x86_64."
+  }
+}
+
+variable "memory_mb" {
+  description = "Memory per function, in MB."
+  type        = map(number)
+  default = {
+    extract   = 256
+    transform = 512
+    monitor   = 512
+    alert     = 128
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Timeout per function, in seconds (the state machine's TimeoutSeconds are the same or longer)."
+  type        = map(number)
+  default = {
+    extract   = 120
+    transform = 300
+    monitor   = 120
+    alert     = 60
+  }
+}
+
+variable "lambda_zip_dir" {
+  description = "Where `cargo lambda build --release --arm64 --output-format zip` wrote <function>/bootstrap.zip."
+  type        = string
+  default     = "../../target/lambda"
+}
+
+variable "pseudonym_key" {
+  description = "HMAC key (at least 16 bytes) that pseudonymises user ids. Keep it secret and stable: changing it changes every pseudonym."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.pseudonym_key) >= 16
+    error_message = "pseudonym_key: at least 16 characters."
+  }
+}
+
+variable "alert_min_severity" {
+  description = "Lowest verdict that notifies: alarm or warning."
+  type        = string
+  default     = "alarm"
+}
+
+variable "alert_cooldown_hours" {
+  description = "Hours during which the same severity is not notified again."
+  type        = number
+  default     = 6
+}
+
+variable "detailed_metrics" {
+  description = "Per-feature and per-aspect metrics (about 40 custom metrics, about $12 a month) besides the 6 summary ones."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "CloudWatch Logs retention for the functions and the state machine."
+  type        = number
+  default     = 14
+}
+
+variable "raw_retention_days" {
+  description = "Days after which raw/ and quarantine/ objects expire."
+  type        = number
+  default     = 30
+}
+
+variable "monthly_budget_usd" {
+  description = "Monthly AWS budget for this deployment; notifications at 50, 80 and 100 %."
+  type        = number
+  default     = 5
+}
+
+variable "budget_email" {
+  description = "Address the budget notifications go to (default: alert_email). A budget needs at least one."
+  type        = string
+  default     = ""
+}
+
+variable "create_budget" {
+  description = "Create the AWS Budgets budget (LocalStack does not emulate Budgets)."
+  type        = bool
+  default     = true
+}
+
+variable "force_destroy_buckets" {
+  description = "Let `terraform destroy` delete buckets that still hold objects (true for dev and local)."
+  type        = bool
+  default     = false
+}
