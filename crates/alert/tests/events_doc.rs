@@ -29,7 +29,7 @@ fn round_trips<T: serde::de::DeserializeOwned + serde::Serialize>(tag: &str, cou
 
 #[test]
 fn every_documented_event_parses() {
-    round_trips::<ExtractInput>("extract-input", 2);
+    round_trips::<ExtractInput>("extract-input", 3);
     let extracted = round_trips::<ExtractOutput>("extract-output", 1);
     let c = extracted[0].counts;
     assert_eq!(c.input_rows, c.clean_rows + c.quarantined_rows + c.duplicate_rows);

@@ -1,6 +1,6 @@
 //! A small interpreter of the Amazon States Language subset the pipeline's
 //! state machine uses, so one JSON document drives both the cloud and the
-//! local run. Supported: `Task`, `Choice` (`Variable` + `StringEquals`),
+//! local run. Supported: `Task`, `Choice` (`Variable` + `StringEquals` or `IsPresent`),
 //! `Pass`, `Succeed`, `Fail`; `InputPath`, `Parameters` (with `.$` keys and
 //! `$$.Execution.Name` / `$$.State.Name`), `ResultSelector`, `ResultPath`,
 //! `OutputPath`, `Retry` and `Catch` with Step Functions' semantics (retry
@@ -82,7 +82,7 @@ pub fn validate(doc: &Value) -> Result<(), WorkflowError> {
         }
         for c in s["Choices"].as_array().into_iter().flatten() {
             for field in c.as_object().into_iter().flat_map(|o| o.keys()) {
-                if !["Variable", "StringEquals", "Next"].contains(&field.as_str()) {
+                if !["Variable", "StringEquals", "IsPresent", "Next"].contains(&field.as_str()) {
                     return Err(unsupported(&format!("Choice rule {field}")));
                 }
             }
@@ -215,7 +215,10 @@ pub fn execute(
                     .flatten()
                     .find(|c| {
                         let value = read(c["Variable"].as_str().unwrap_or("$"), &effective, &ctx).ok();
-                        value.as_ref().and_then(Value::as_str) == c["StringEquals"].as_str()
+                        match c["IsPresent"].as_bool() {
+                            Some(present) => value.is_some() == present,
+                            None => value.as_ref().and_then(Value::as_str) == c["StringEquals"].as_str(),
+                        }
                     })
                     .map(|c| c["Next"].clone())
                     .unwrap_or_else(|| s["Default"].clone());
@@ -327,7 +330,7 @@ mod tests {
     fn a_quiet_hour_takes_the_success_path_without_alert() {
         let (mut f, mut visited) = (fake("ok"), vec![]);
         let out = execute(&pipeline(), json!({"key": "raw/h.csv"}), "run-1", &mut f, &mut visited).unwrap();
-        assert_eq!(visited, ["Extract", "Transform", "Monitor", "DriftOrNot", "NoDrift", "Done"]);
+        assert_eq!(visited, ["HowStarted", "Extract", "Transform", "Monitor", "DriftOrNot", "NoDrift", "Done"]);
         let Outcome::Succeeded(output) = out else { panic!("{out:?}") };
         assert_eq!(output["recorded"], json!({"severity": "ok", "report_key": "r.json", "batch_id": "b1"}));
         // Each step gets the previous step's result, not the whole state.
@@ -341,7 +344,7 @@ mod tests {
         for severity in ["alarm", "warning"] {
             let (mut f, mut visited) = (fake(severity), vec![]);
             execute(&pipeline(), json!({"key": "k"}), "run-7", &mut f, &mut visited).unwrap();
-            assert_eq!(visited[4], "Alert", "{severity}");
+            assert_eq!(visited[5], "Alert", "{severity}");
             let alert_input = &f.calls[3].1;
             assert_eq!(alert_input["run_id"], "run-7");
             assert_eq!(alert_input["verdict"]["severity"], severity);
@@ -364,13 +367,26 @@ mod tests {
         f.failures = vec![("extract", failure("ExtractError"))];
         let mut visited = vec![];
         let out = execute(&pipeline(), json!({"key": "k"}), "run-9", &mut f, &mut visited).unwrap();
-        assert_eq!(visited, ["Extract", "ExtractFailed", "FailureAlert", "PipelineFailed"]);
+        assert_eq!(visited, ["HowStarted", "Extract", "ExtractFailed", "FailureAlert", "PipelineFailed"]);
         assert_eq!(out, Outcome::Failed(failure("ExtractError")), "the error is kept");
         let alert_input = &f.calls.last().unwrap().1;
         assert_eq!(
             alert_input,
             &json!({"failure": {"error": "ExtractError", "cause": "ExtractError happened", "failed_step": "Extract"}, "run_id": "run-9"})
         );
+    }
+
+    #[test]
+    fn a_scheduled_event_becomes_the_scheduled_time_and_an_empty_hour_succeeds() {
+        let event = json!({"version": "0", "detail-type": "Scheduled Event", "time": "2026-11-02T06:00:00Z"});
+        let mut f = fake("ok");
+        f.failures = vec![("extract", failure("ExtractNoInput"))];
+        let mut visited = vec![];
+        let out = execute(&pipeline(), event, "r", &mut f, &mut visited).unwrap();
+        assert_eq!(f.calls[0].1, json!({"scheduled_time": "2026-11-02T06:00:00Z"}));
+        assert_eq!(visited, ["HowStarted", "FromSchedule", "Extract", "NothingNew"]);
+        assert!(matches!(out, Outcome::Succeeded(_)), "{out:?}");
+        assert_eq!(f.calls.len(), 1, "no alert for an hour without files");
     }
 
     #[test]
