@@ -64,7 +64,6 @@ module "schedule" {
   expression        = var.schedule_expression
   enabled           = var.schedule_enabled
   state_machine_arn = module.workflow.state_machine_arn
-  data_bucket       = module.storage.data_bucket
 }
 
 module "observability" {

@@ -11,8 +11,8 @@ variable "alert_email" {
 
 data "aws_caller_identity" "current" {}
 
-# checkov:skip=CKV_AWS_26: SNS encryption with the AWS-managed key cannot be used by CloudWatch alarms and Budgets, which publish here; a customer key costs $1 a month.
 resource "aws_sns_topic" "alerts" {
+  # checkov:skip=CKV_AWS_26: SNS encryption with the AWS-managed key cannot be used by CloudWatch alarms and Budgets, which publish here; a customer key costs $1 a month.
   name = "${var.name}-alerts"
 }
 

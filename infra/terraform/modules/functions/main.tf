@@ -119,8 +119,9 @@ resource "aws_iam_role" "function" {
   assume_role_policy = data.aws_iam_policy_document.assume.json
 }
 
-# checkov:skip=CKV_AWS_158: log groups use CloudWatch's own encryption; a customer KMS key costs more than this deployment.
 resource "aws_cloudwatch_log_group" "function" {
+  # checkov:skip=CKV_AWS_338: a year of logs for an hourly job costs more than the job; the retention is var.log_retention_days.
+  # checkov:skip=CKV_AWS_158: log groups use CloudWatch's own encryption; a customer KMS key costs more than this deployment.
   for_each          = local.access
   name              = "/aws/lambda/${var.name}-${each.key}"
   retention_in_days = var.log_retention_days
@@ -173,12 +174,12 @@ resource "aws_iam_role_policy" "function" {
   policy   = data.aws_iam_policy_document.function[each.key].json
 }
 
-# checkov:skip=CKV_AWS_116: invoked synchronously by Step Functions, which retries and routes failures to the failure alert; a DLQ would never receive anything.
-# checkov:skip=CKV_AWS_117: the functions reach only S3 and SNS; a VPC would need endpoints or a NAT gateway (about $32 a month).
-# checkov:skip=CKV_AWS_173: environment variables are encrypted at rest with the AWS-managed key; a customer key costs $1 a month plus requests.
-# checkov:skip=CKV_AWS_272: code signing needs a signing profile and a signed-artifact bucket; the zips are built from this repository by CI.
-# checkov:skip=CKV_AWS_115: reserved concurrency fails on new accounts (10 concurrent executions, all unreserved); one execution an hour runs them one at a time.
 resource "aws_lambda_function" "this" {
+  # checkov:skip=CKV_AWS_116: invoked synchronously by Step Functions, which retries and routes failures to the failure alert; a DLQ would never receive anything.
+  # checkov:skip=CKV_AWS_117: the functions reach only S3 and SNS; a VPC would need endpoints or a NAT gateway (about $32 a month).
+  # checkov:skip=CKV_AWS_173: environment variables are encrypted at rest with the AWS-managed key; a customer key costs $1 a month plus requests.
+  # checkov:skip=CKV_AWS_272: code signing needs a signing profile and a signed-artifact bucket; the zips are built from this repository by CI.
+  # checkov:skip=CKV_AWS_115: reserved concurrency fails on new accounts (10 concurrent executions, all unreserved); one execution an hour runs them one at a time.
   for_each         = local.access
   function_name    = "${var.name}-${each.key}"
   role             = aws_iam_role.function[each.key].arn

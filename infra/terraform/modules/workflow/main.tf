@@ -61,8 +61,8 @@ resource "aws_iam_role_policy" "states" {
   policy = data.aws_iam_policy_document.states.json
 }
 
-# checkov:skip=CKV_AWS_158: CloudWatch's own encryption; a customer KMS key costs more than this deployment.
 resource "aws_cloudwatch_log_group" "states" {
+  # checkov:skip=CKV_AWS_158: CloudWatch's own encryption; a customer KMS key costs more than this deployment.
   name              = "/aws/vendedlogs/states/${var.name}"
   retention_in_days = var.log_retention_days
 }
