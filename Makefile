@@ -1,5 +1,5 @@
 # absa-drift: the everyday commands. `make help` lists them.
-.PHONY: help run build test lint fmt fmt-check clippy bench bench-drift bench-model bench-monitor model lambdas fixtures venv clean
+.PHONY: help run build test lint fmt fmt-check clippy check-infra bench bench-drift bench-model bench-monitor model lambdas deploy destroy local local-down fixtures venv clean
 
 CARGO ?= cargo
 BIN := target/release/absa-drift
@@ -17,7 +17,10 @@ build: ## Release build of the absa-drift binary
 test: ## Every test (what CI runs)
 	bash scripts/test.sh
 
-lint: fmt-check clippy ## Formatting and clippy, as CI checks them
+lint: fmt-check clippy check-infra ## Formatting, clippy and the infra checks, as CI runs them
+
+check-infra: ## terraform fmt, checkov (offline) and actionlint
+	bash scripts/check-infra.sh
 
 fmt: ## Format the code
 	$(CARGO) fmt --all
@@ -48,6 +51,24 @@ lambdas: ## The four Lambda zips for arm64 (cargo-lambda from PyPI into .venv-ca
 	PATH="$(CURDIR)/.venv-cargo-lambda/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip \
 		-p extract -p transform -p monitor -p alert
 	ls -l target/lambda/*/bootstrap.zip
+
+deploy: lambdas build ## Deploy to AWS with Terraform, then upload the model (needs AWS credentials and TF_VAR_pseudonym_key; see README)
+	terraform -chdir=infra/terraform init -input=false
+	terraform -chdir=infra/terraform apply -input=false
+	terraform -chdir=infra/terraform output -json > .deploy-outputs.json
+	test -f .local/registry/models/absa-sentiment/production.json || \
+		$(BIN) train --data data/train --out .local/model --registry .local/registry
+	bash scripts/python-venv.sh .venv-local scripts/local/requirements.txt
+	.venv-local/bin/python scripts/local/run_once.py --outputs .deploy-outputs.json --registry .local/registry
+
+destroy: ## Remove everything `make deploy` created (the buckets only if empty, unless force_destroy_buckets)
+	terraform -chdir=infra/terraform destroy -input=false
+
+local: ## The stack in LocalStack with Grafana and MLflow (needs Docker): deploy, run once, print the verdict
+	bash scripts/local.sh up
+
+local-down: ## Destroy the LocalStack deployment and remove its containers and volumes
+	bash scripts/local.sh down
 
 model: build ## Train the sentiment model on data/train into models/ (local registry, alias production)
 	$(BIN) train --data data/train --out target/model --registry .absa-drift

@@ -4,6 +4,7 @@
 #
 #   scripts/python-venv.sh                      .venv: Evidently, scipy, XGBoost (fixtures, benchmarks)
 #   scripts/python-venv.sh .venv-mlflow FILE…   another venv with other requirements
+#   PYTHON=python3.13 scripts/python-venv.sh …  with another interpreter
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${1:-.venv}
@@ -16,7 +17,8 @@ stamp="$venv/.installed-$(cat "${requirements[@]}" | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ]; then
   exit 0
 fi
-python3 -m venv "$venv"
+rm -rf "$venv"
+"${PYTHON:-python3}" -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
 for r in "${requirements[@]}"; do
   "$venv/bin/pip" install --quiet -r "$r"

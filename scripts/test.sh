@@ -6,6 +6,8 @@ bash scripts/system-deps.sh
 bash scripts/python-venv.sh .venv-mlflow scripts/mlflow/requirements.txt
 bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt
 bash scripts/python-venv.sh .venv-cargo-lambda scripts/cargo-lambda/requirements.txt
+PYTHON=$(bash scripts/python313.sh) bash scripts/python-venv.sh .venv-localstack scripts/localstack/requirements.txt
+bash scripts/check-infra.sh
 cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 log=$(mktemp)
@@ -20,6 +22,9 @@ cargo test --locked --workspace --all-features 2>&1 | tee "$log" || status=$?
 # The state machine on moto's Step Functions engine with the four Lambdas
 # behind cargo lambda watch, and its agreement with the embedded runner.
 .venv-moto/bin/python tests/stepfunctions_moto.py target/debug 2>&1 | tee -a "$log" || status=$?
+# The deployment's S3, SNS, Step Functions and EventBridge schedule on
+# LocalStack in host mode.
+.venv-localstack/bin/python tests/localstack_hostmode.py 2>&1 | tee -a "$log" || status=$?
 # One closing line with the totals over every test binary.
 awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"

@@ -13,8 +13,6 @@ when a check fails.
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,13 +21,9 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from support import check, free_port, stop_group
+
 MODEL = "absa-sentiment"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(base, endpoint, **query):
@@ -50,11 +44,6 @@ def wait_for(base, server, log):
         except OSError:
             time.sleep(1)
     sys.exit("mlflow server did not answer within 180 s")
-
-
-def check(condition, message):
-    if not condition:
-        raise AssertionError(message)
 
 
 def main(binary):
@@ -115,12 +104,7 @@ def main(binary):
         check((registry / "1/model.json").read_bytes() == (work / "model1/model.json").read_bytes(), "local v1 stored")
         print(f"test result: ok. 1 passed; 0 failed; (MLflow tracking and registry, mlflow server on port {port})")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_group(server, seconds=30)
         shutil.rmtree(work, ignore_errors=True)
 
 
