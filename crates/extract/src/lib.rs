@@ -49,7 +49,7 @@ pub struct ExtractInput {
 
 /// Where the files of the hour before `scheduled_time` are dropped:
 /// `raw/dt=YYYY-MM-DD/hour=HH/`. `None` unless the time is
-/// `YYYY-MM-DDTHH:MM:SSZ` (what EventBridge Scheduler sends).
+/// `YYYY-MM-DDTHH:MM:SSZ` (an EventBridge event's `time`).
 pub fn drop_prefix(scheduled_time: &str) -> Option<String> {
     let t = scheduled_time.strip_suffix('Z')?;
     let (date, time) = t.split_once('T')?;
@@ -120,6 +120,15 @@ struct QuarantineRecord<'a> {
     rejected: &'a Rejected,
 }
 
+/// Every key under `prefix`; none is [`ExtractError::NoInput`].
+async fn batch_under<S: ObjectStore>(store: &S, prefix: String) -> Result<Vec<String>, ExtractError> {
+    let keys = store.list(&prefix).await?;
+    if keys.is_empty() {
+        return Err(ExtractError::NoInput { prefix });
+    }
+    Ok(keys)
+}
+
 impl ExtractError {
     /// The error type the workflow sees: `ExtractNoInput` for an empty
     /// hour (the state machine ends that run as a success), else
@@ -148,21 +157,14 @@ impl Extractor {
     }
 
     pub async fn run<S: ObjectStore>(&self, store: &S, input: &ExtractInput) -> Result<ExtractOutput, ExtractError> {
-        let prefix = match (&input.key, &input.prefix, &input.scheduled_time) {
-            (Some(_), None, None) => None,
-            (None, Some(prefix), None) => Some(prefix.clone()),
-            (None, None, Some(time)) => Some(drop_prefix(time).ok_or_else(|| ExtractError::BadTime(time.clone()))?),
-            _ => return Err(ExtractError::BadInput),
-        };
-        let keys = match (prefix, &input.key) {
-            (Some(prefix), _) => {
-                let keys = store.list(&prefix).await?;
-                if keys.is_empty() {
-                    return Err(ExtractError::NoInput { prefix });
-                }
-                keys
+        let keys = match (&input.key, &input.prefix, &input.scheduled_time) {
+            (Some(key), None, None) => vec![key.clone()],
+            (None, Some(prefix), None) => batch_under(store, prefix.clone()).await?,
+            (None, None, Some(time)) => {
+                let prefix = drop_prefix(time).ok_or_else(|| ExtractError::BadTime(time.clone()))?;
+                batch_under(store, prefix).await?
             }
-            (None, key) => vec![key.clone().expect("checked above")],
+            _ => return Err(ExtractError::BadInput),
         };
         let mut batch_hash = Sha256::new();
         let mut files = Vec::with_capacity(keys.len());
