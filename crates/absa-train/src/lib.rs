@@ -48,6 +48,25 @@ pub struct TrainOptions {
     pub threads: usize,
 }
 
+/// A small model in seconds: `comments` simulated comments (seed 11)
+/// written under `dir/train`, at most `max_rounds` rounds, two threads.
+/// For tests and demos that need some real model, not a good one.
+pub fn train_simulated(dir: &Path, comments: usize, max_rounds: u32) -> Result<Trained, TrainError> {
+    let data_dir = dir.join("train");
+    let generated = comment_sim::Generator::new(&comment_sim::Taxonomy::bundled(), 11).training_set(comments);
+    comment_sim::write_batch_files(&data_dir, "comments", &generated)
+        .map_err(|source| TrainError::Io { path: data_dir.clone(), source })?;
+    let options = TrainOptions {
+        data_dir,
+        name: "absa-sentiment".into(),
+        seed: 7,
+        max_rounds,
+        patience: (max_rounds / 6).max(5),
+        threads: 2,
+    };
+    train(&options, &mut |_| {})
+}
+
 /// What training is doing, for a progress bar.
 #[derive(Debug, Clone, Copy)]
 pub enum Progress {

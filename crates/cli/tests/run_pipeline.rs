@@ -5,8 +5,7 @@
 
 use std::process::Command;
 
-use absa_train::{TrainOptions, publish};
-use comment_sim::{Generator, Taxonomy, write_batch_files};
+use absa_train::publish;
 use pipeline_store::LocalDirStore;
 
 fn repo(path: &str) -> String {
@@ -33,17 +32,7 @@ fn run(store: &std::path::Path, extra: &[&str]) -> String {
 #[test]
 fn the_pipeline_runs_locally_from_the_state_machine_document() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("train");
-    write_batch_files(&data, "comments", &Generator::new(&Taxonomy::bundled(), 11).training_set(5000)).unwrap();
-    let options = TrainOptions {
-        data_dir: data,
-        name: "absa-sentiment".into(),
-        seed: 7,
-        max_rounds: 60,
-        patience: 10,
-        threads: 2,
-    };
-    let trained = absa_train::train(&options, &mut |_| {}).unwrap();
+    let trained = absa_train::train_simulated(dir.path(), 5000, 60).unwrap();
     let store = dir.path().join("store");
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     runtime.block_on(publish(&LocalDirStore::new(&store), &trained, "production")).unwrap();

@@ -5,8 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use absa_train::{TrainOptions, publish};
-use comment_sim::{Generator, Taxonomy, write_batch_files};
+use absa_train::publish;
 use extract::{ExtractInput, Extractor};
 use monitor::{MetricDetail, Monitor, NAMESPACE, Severity, emf_lines};
 use pipeline_store::{LocalDirStore, ObjectStore};
@@ -15,17 +14,7 @@ use transform::Transformer;
 #[tokio::test]
 async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("train");
-    write_batch_files(&data, "comments", &Generator::new(&Taxonomy::bundled(), 11).training_set(5000)).unwrap();
-    let options = TrainOptions {
-        data_dir: data,
-        name: "absa-sentiment".into(),
-        seed: 7,
-        max_rounds: 60,
-        patience: 10,
-        threads: 2,
-    };
-    let trained = absa_train::train(&options, &mut |_| {}).unwrap();
+    let trained = absa_train::train_simulated(dir.path(), 5000, 60).unwrap();
     let store = LocalDirStore::new(dir.path().join("store"));
     publish(&store, &trained, "production").await.unwrap();
 

@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use absa_train::{TrainOptions, publish};
-use comment_sim::{Generator, Taxonomy, write_batch_files};
+use absa_train::publish;
 use extract::{ExtractInput, Extractor};
 use pipeline_store::{LocalDirStore, ObjectStore};
 use transform::{TransformError, Transformer};
@@ -13,17 +12,7 @@ use transform::{TransformError, Transformer};
 #[tokio::test]
 async fn scores_a_bundled_hour_with_the_production_model() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("train");
-    write_batch_files(&data, "comments", &Generator::new(&Taxonomy::bundled(), 5).training_set(1500)).unwrap();
-    let options = TrainOptions {
-        data_dir: data,
-        name: "absa-sentiment".into(),
-        seed: 7,
-        max_rounds: 30,
-        patience: 5,
-        threads: 2,
-    };
-    let trained = absa_train::train(&options, &mut |_| {}).unwrap();
+    let trained = absa_train::train_simulated(dir.path(), 1500, 30).unwrap();
     let store = LocalDirStore::new(dir.path().join("store"));
 
     let transformer = Transformer::new("absa-sentiment", "production");
