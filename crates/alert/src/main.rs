@@ -8,22 +8,19 @@
 use alert::{AlertInput, Alerter, SnsNotifier};
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use monitor::Severity;
-use pipeline_store::{S3Store, required_env};
+use pipeline_store::{S3Store, env_number, env_or, required_env};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let bucket = required_env("ABSA_DATA_BUCKET")?;
-    let min_severity = match std::env::var("ABSA_ALERT_MIN_SEVERITY").as_deref() {
-        Ok("alarm") | Err(_) => Severity::Alarm,
-        Ok("warning") => Severity::Warning,
-        Ok(other) => return Err(format!("ABSA_ALERT_MIN_SEVERITY '{other}' is not warning or alarm").into()),
+    let min_severity = match env_or("ABSA_ALERT_MIN_SEVERITY", "alarm").as_str() {
+        "alarm" => Severity::Alarm,
+        "warning" => Severity::Warning,
+        other => return Err(format!("ABSA_ALERT_MIN_SEVERITY '{other}' is not warning or alarm").into()),
     };
-    let cooldown_hours = match std::env::var("ABSA_ALERT_COOLDOWN_HOURS") {
-        Ok(h) => h.parse().map_err(|_| format!("ABSA_ALERT_COOLDOWN_HOURS '{h}' is not a number"))?,
-        Err(_) => 6,
-    };
+    let cooldown_hours = env_number("ABSA_ALERT_COOLDOWN_HOURS", 6)?;
     let alerter = Alerter {
-        model: std::env::var("ABSA_MODEL_NAME").unwrap_or_else(|_| "absa-sentiment".into()),
+        model: env_or("ABSA_MODEL_NAME", "absa-sentiment"),
         min_severity,
         cooldown_hours,
         report_location: format!("s3://{bucket}/"),

@@ -204,7 +204,7 @@ pub fn run(args: &RunArgs) -> Result<(), RunError> {
         Err(e) => return Err(e.into()),
     }
 
-    let key = std::env::var("ABSA_PSEUDONYM_KEY").unwrap_or_else(|_| LOCAL_PSEUDONYM_KEY.to_owned());
+    let key = pipeline_store::env_or("ABSA_PSEUDONYM_KEY", LOCAL_PSEUDONYM_KEY);
     let mut functions = LocalFunctions {
         runtime: &runtime,
         store: &store,

@@ -8,22 +8,19 @@
 
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use monitor::{MetricDetail, Monitor, emf_lines};
-use pipeline_store::{S3Store, required_env};
+use pipeline_store::{S3Store, env_number, env_or, required_env};
 use transform::TransformOutput;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let data_bucket = required_env("ABSA_DATA_BUCKET")?;
-    let model_bucket = std::env::var("ABSA_MODEL_BUCKET").unwrap_or_else(|_| data_bucket.clone());
+    let model_bucket = env_or("ABSA_MODEL_BUCKET", &data_bucket);
     let mut monitor = Monitor::default();
-    if let Ok(share) = std::env::var("ABSA_DRIFT_SHARE") {
-        monitor.options.drift_share =
-            share.parse().map_err(|_| format!("ABSA_DRIFT_SHARE '{share}' is not a number"))?;
-    }
-    let detail = match std::env::var("ABSA_METRICS").as_deref() {
-        Ok("detailed") | Err(_) => MetricDetail::Detailed,
-        Ok("summary") => MetricDetail::Summary,
-        Ok(other) => return Err(format!("ABSA_METRICS '{other}' is not detailed or summary").into()),
+    monitor.options.drift_share = env_number("ABSA_DRIFT_SHARE", monitor.options.drift_share)?;
+    let detail = match env_or("ABSA_METRICS", "detailed").as_str() {
+        "detailed" => MetricDetail::Detailed,
+        "summary" => MetricDetail::Summary,
+        other => return Err(format!("ABSA_METRICS '{other}' is not detailed or summary").into()),
     };
     let (data, models) = (S3Store::from_env(data_bucket).await, S3Store::from_env(model_bucket).await);
     let (monitor, data, models) = (&monitor, &data, &models);

@@ -43,6 +43,20 @@ pub fn required_env(name: &str) -> Result<String, String> {
     std::env::var(name).map_err(|_| format!("{name} is not set"))
 }
 
+/// An optional environment variable, or `default` when it is not set.
+pub fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+/// An optional numeric environment variable, `default` when it is not
+/// set, or an error naming it when it is not a number.
+pub fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match std::env::var(name) {
+        Ok(v) => v.parse().map_err(|_| format!("{name} '{v}' is not a number")),
+        Err(_) => Ok(default),
+    }
+}
+
 /// Keys are relative, `/`-separated, without empty, `.` or `..` parts, so
 /// that no adapter can be led outside its root.
 pub fn check_key(key: &str) -> Result<(), StoreError> {
@@ -57,4 +71,23 @@ pub fn check_key(key: &str) -> Result<(), StoreError> {
         return invalid("has an empty, '.' or '..' part");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optional_variables_fall_back_and_bad_numbers_are_named() {
+        // Names no other test or tool sets.
+        assert_eq!(env_or("ABSA_TEST_UNSET_NAME", "absa-sentiment"), "absa-sentiment");
+        assert_eq!(env_number("ABSA_TEST_UNSET_HOURS", 6), Ok(6));
+        // SAFETY: this test alone touches these variables, and sets them before reading.
+        unsafe {
+            std::env::set_var("ABSA_TEST_HOURS", "12");
+            std::env::set_var("ABSA_TEST_SHARE", "half");
+        }
+        assert_eq!(env_number("ABSA_TEST_HOURS", 6), Ok(12));
+        assert_eq!(env_number("ABSA_TEST_SHARE", 0.5), Err("ABSA_TEST_SHARE 'half' is not a number".to_owned()));
+    }
 }

@@ -7,14 +7,13 @@
 
 use extract::ExtractOutput;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
-use pipeline_store::{S3Store, required_env};
+use pipeline_store::{S3Store, env_or, required_env};
 use transform::Transformer;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let data_bucket = required_env("ABSA_DATA_BUCKET")?;
-    let model_bucket = std::env::var("ABSA_MODEL_BUCKET").unwrap_or_else(|_| data_bucket.clone());
-    let env_or = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let model_bucket = env_or("ABSA_MODEL_BUCKET", &data_bucket);
     let transformer =
         Transformer::new(env_or("ABSA_MODEL_NAME", "absa-sentiment"), env_or("ABSA_MODEL_ALIAS", "production"));
     let (data, models) = (S3Store::from_env(data_bucket).await, S3Store::from_env(model_bucket).await);
