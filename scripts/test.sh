@@ -8,14 +8,18 @@ bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt
 bash scripts/python-venv.sh .venv-cargo-lambda scripts/cargo-lambda/requirements.txt
 PYTHON=$(bash scripts/python313.sh) bash scripts/python-venv.sh .venv-localstack scripts/localstack/requirements.txt
 bash scripts/check-infra.sh
+# Incremental state only helps the next build on this machine; a CI clone has none.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 cargo fmt --all -- --check
 cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-# The Lambda binaries too (the Step Functions test runs them); same profile
-# and features as the tests, so nothing is built twice.
-cargo build --locked --workspace --all-features --bins
+# The Lambda binaries too (the Step Functions test runs them). --all-targets
+# resolves features as cargo test does (dev-dependencies included), so the test
+# run reuses every artifact; --bins alone resolved them differently and built
+# the dependency graph, xgboost's C++ included, a second time.
+cargo build --locked --workspace --all-features --all-targets
 cargo test --locked --workspace --all-features 2>&1 | tee "$log" || status=$?
 # Training against a real MLflow server, with the binary cargo test built.
 .venv-mlflow/bin/python tests/mlflow_tracking.py target/debug/absa-drift 2>&1 | tee -a "$log" || status=$?
@@ -25,7 +29,9 @@ cargo test --locked --workspace --all-features 2>&1 | tee "$log" || status=$?
 # The deployment's S3, SNS, Step Functions and EventBridge schedule on
 # LocalStack in host mode.
 .venv-localstack/bin/python tests/localstack_hostmode.py 2>&1 | tee -a "$log" || status=$?
-# One closing line with the totals over every test binary.
+# Closing lines: the build's disk use (CI runs out of disk when it grows),
+# then the totals over every test binary.
+echo "target/: $(du -sh target | cut -f1)"
 awk '/^test result:/ { for (i = 1; i < NF; i++) { if ($(i + 1) ~ /^passed/) p += $i; if ($(i + 1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
 exit "$status"
