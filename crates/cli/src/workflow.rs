@@ -5,7 +5,9 @@
 //! `$$.Execution.Name` / `$$.State.Name`), `ResultSelector`, `ResultPath`,
 //! `OutputPath`, `Retry` and `Catch` with Step Functions' semantics (retry
 //! waits are skipped locally). Anything else is refused before the run
-//! starts, with the state and field named.
+//! starts, with the state and field named. A path that is missing at run
+//! time ends the run with an error naming state and path, where Step
+//! Functions fails the execution with `States.Runtime`.
 
 use std::collections::BTreeMap;
 
@@ -209,19 +211,21 @@ pub fn execute(
                 }));
             }
             "Choice" => {
-                let next = s["Choices"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .find(|c| {
-                        let value = read(c["Variable"].as_str().unwrap_or("$"), &effective, &ctx).ok();
-                        match c["IsPresent"].as_bool() {
-                            Some(present) => value.is_some() == present,
-                            None => value.as_ref().and_then(Value::as_str) == c["StringEquals"].as_str(),
-                        }
-                    })
-                    .map(|c| c["Next"].clone())
-                    .unwrap_or_else(|| s["Default"].clone());
+                let mut next = s["Default"].clone();
+                for c in s["Choices"].as_array().into_iter().flatten() {
+                    let variable = c["Variable"].as_str().unwrap_or("$");
+                    let value = read(variable, &effective, &ctx);
+                    let matched = match c["IsPresent"].as_bool() {
+                        Some(present) => value.is_ok() == present,
+                        // Step Functions fails the execution (States.Runtime, which
+                        // no Catch takes) when a comparison's path is missing.
+                        None => value.map_err(|r| path_err(variable, r))?.as_str() == c["StringEquals"].as_str(),
+                    };
+                    if matched {
+                        next = c["Next"].clone();
+                        break;
+                    }
+                }
                 name = next
                     .as_str()
                     .ok_or_else(|| path_err("Default", "no rule matched and no Default".into()))?
@@ -404,5 +408,18 @@ mod tests {
         doc["States"]["Transform"]["InputPath"] = json!("$.items[0]");
         let err = execute(&doc, json!({}), "r", &mut fake("ok"), &mut vec![]).unwrap_err();
         assert!(matches!(err, WorkflowError::Path { ref state, .. } if state == "Transform"), "{err}");
+    }
+
+    #[test]
+    fn a_comparison_on_a_missing_path_fails_instead_of_taking_the_default() {
+        let mut doc = pipeline();
+        doc["States"]["DriftOrNot"]["Choices"][0]["Variable"] = json!("$.verdict.level");
+        let mut visited = vec![];
+        let err = execute(&doc, json!({"key": "k"}), "r", &mut fake("ok"), &mut visited).unwrap_err();
+        assert!(
+            matches!(err, WorkflowError::Path { ref state, ref path, .. } if state == "DriftOrNot" && path == "$.verdict.level"),
+            "{err}"
+        );
+        assert_eq!(visited.last().unwrap(), "DriftOrNot", "no state after it ran");
     }
 }
