@@ -1,5 +1,5 @@
 # absa-drift: the everyday commands. `make help` lists them.
-.PHONY: help run build test lint fmt fmt-check clippy check-infra bench bench-drift bench-model bench-monitor model lambdas deploy destroy local local-down fixtures venv clean
+.PHONY: help run build build-train test lint fmt fmt-check clippy check-infra bench bench-drift bench-model bench-monitor model lambdas deploy destroy local local-down fixtures venv clean
 
 CARGO ?= cargo
 BIN := target/release/absa-drift
@@ -10,9 +10,12 @@ help: ## List the targets
 run: build ## The main job: the whole pipeline locally on the 48 bundled hours (store: .absa-drift/)
 	$(BIN) run
 
-build: ## Release build of the absa-drift binary
-	bash scripts/system-deps.sh
+build: ## Release build of the absa-drift binary (no C++: training is the `train` feature)
 	$(CARGO) build --release --locked -p absa-drift-cli
+
+build-train: ## Release build with `absa-drift train` (XGBoost's C++: cmake, libclang, g++)
+	bash scripts/system-deps.sh
+	$(CARGO) build --release --locked -p absa-drift-cli --features train
 
 test: ## Every test (what CI runs)
 	bash scripts/test.sh
@@ -38,21 +41,18 @@ bench-drift: build venv ## absa-drift against Evidently on 1M + 1M rows (ROWS=..
 	.venv/bin/python scripts/bench/bench_drift.py $(BIN) --rows $(or $(ROWS),1000000) --runs $(or $(RUNS),3)
 
 bench-model: build venv ## Sentiment model throughput: Rust featurise+predict against Python XGBoost predict
-	test -f bench-data/model/model.json || $(BIN) train --out bench-data/model
-	.venv/bin/python scripts/bench/bench_model.py bench-data/model bench-data/model-bench --runs $(or $(RUNS),3)
+	.venv/bin/python scripts/bench/bench_model.py data/model bench-data/model-bench --runs $(or $(RUNS),3)
 
-bench-monitor: build ## One monitor invocation on 100 000 rows, one core: time and peak memory (ROWS=...)
-	test -f bench-data/model/model.json || $(BIN) train --out bench-data/model
+bench-monitor: ## One monitor invocation on 100 000 rows, one core: time and peak memory (ROWS=...)
 	$(CARGO) build --release --quiet -p monitor --example bench_monitor
-	taskset -c 0 target/release/examples/bench_monitor bench-data/model $(or $(ROWS),100000)
+	taskset -c 0 target/release/examples/bench_monitor data/model $(or $(ROWS),100000)
 
 lambdas: ## The four Lambda zips for arm64 (cargo-lambda from PyPI into .venv-cargo-lambda)
 	bash scripts/python-venv.sh .venv-cargo-lambda scripts/cargo-lambda/requirements.txt
-	PATH="$(CURDIR)/.venv-cargo-lambda/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip \
-		-p extract -p transform -p monitor -p alert
+	PATH="$(CURDIR)/.venv-cargo-lambda/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip -p lambdas
 	ls -l target/lambda/*/bootstrap.zip
 
-deploy: lambdas build ## Deploy to AWS with Terraform, then upload the model (needs AWS credentials and TF_VAR_pseudonym_key; see README)
+deploy: lambdas build-train ## Deploy to AWS with Terraform, then upload the model (needs AWS credentials and TF_VAR_pseudonym_key; see README)
 	terraform -chdir=infra/terraform init -input=false
 	terraform -chdir=infra/terraform apply -input=false
 	terraform -chdir=infra/terraform output -json > .deploy-outputs.json
@@ -70,8 +70,8 @@ local: ## The stack in LocalStack with Grafana and MLflow (needs Docker): deploy
 local-down: ## Destroy the LocalStack deployment and remove its containers and volumes
 	bash scripts/local.sh down
 
-model: build ## Train the sentiment model on data/train into models/ (local registry, alias production)
-	$(BIN) train --data data/train --out target/model --registry .absa-drift
+model: build-train ## Retrain the bundled model (data/model) from data/train; a test checks it reproduces byte for byte
+	$(BIN) train --data data/train --out data/model
 
 fixtures: venv ## Regenerate the Evidently, scipy and XGBoost reference values
 	.venv/bin/python scripts/evidently/generate_fixtures.py

@@ -35,15 +35,14 @@ up)
   *) arch=x86_64 flag=--x86-64 ;;
   esac
   export TF_VAR_architecture=$arch
-  PATH="$PWD/.venv-cargo-lambda/bin:$PATH" cargo lambda build --release "$flag" --output-format zip \
-    -p extract -p transform -p monitor -p alert
+  PATH="$PWD/.venv-cargo-lambda/bin:$PATH" cargo lambda build --release "$flag" --output-format zip -p lambdas
   "${compose[@]}" up -d --wait
   "${tflocal[@]}" init -input=false
   "${tflocal[@]}" workspace select -or-create local
   "${tflocal[@]}" apply -auto-approve -input=false
   "${tflocal[@]}" output -json >.local-outputs.json
   if [ ! -f .local/registry/models/absa-sentiment/production.json ]; then
-    cargo build --release --locked -p absa-drift-cli
+    cargo build --release --locked -p absa-drift-cli --features train
     target/release/absa-drift train --data data/train --out .local/model --registry .local/registry
   fi
   .venv-local/bin/python scripts/local/run_once.py --outputs .local-outputs.json \

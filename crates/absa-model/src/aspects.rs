@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use comment_sim::Taxonomy;
+use taxonomy::Taxonomy;
 
 use crate::tokens::{Token, TokenKind, tokenize};
 

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use comment_sim::Taxonomy;
+use taxonomy::Taxonomy;
 
 use crate::aspects::{AspectExtractor, AspectMention};
 use crate::tokens::{Token, TokenKind, tokenize};
@@ -336,14 +336,14 @@ impl Featurizer {
     }
 
     /// The lexicon-only baseline: the sign of the window's VADER score.
-    pub fn lexicon_baseline(&self, values: &[f32]) -> comment_sim::Polarity {
+    pub fn lexicon_baseline(&self, values: &[f32]) -> taxonomy::Polarity {
         let score = values[self.spec.buckets];
         if score > 0.05 {
-            comment_sim::Polarity::Positive
+            taxonomy::Polarity::Positive
         } else if score < -0.05 {
-            comment_sim::Polarity::Negative
+            taxonomy::Polarity::Negative
         } else {
-            comment_sim::Polarity::Neutral
+            taxonomy::Polarity::Neutral
         }
     }
 }

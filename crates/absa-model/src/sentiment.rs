@@ -6,12 +6,19 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use comment_sim::Polarity;
 use serde::{Deserialize, Serialize};
+use taxonomy::Polarity;
 
 use crate::features::{FeatureSpec, Featurizer};
 use crate::tokens::{TokenKind, tokenize};
 use crate::xgboost_json::{ModelError, XgbModel};
+
+/// The files of a trained model, as training writes them, the registry
+/// keeps them and data/model holds the bundled one: the trees, what they
+/// expect, how they scored, the training vocabulary, and the reference the
+/// monitor compares batches with.
+pub const MODEL_FILES: [&str; 6] =
+    ["model.json", "metadata.json", "metrics.json", "vocabulary.txt", "reference.parquet", "profile.json"];
 
 /// Class index → label, as the model's outputs are ordered.
 pub const LABELS: [Polarity; 3] = [Polarity::Negative, Polarity::Neutral, Polarity::Positive];

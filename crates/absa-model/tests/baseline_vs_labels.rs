@@ -3,7 +3,8 @@
 //! clear by a clear margin.
 
 use absa_model::Featurizer;
-use comment_sim::{Generator, Polarity, Taxonomy};
+use comment_sim::Generator;
+use taxonomy::{Polarity, Taxonomy};
 
 #[test]
 fn the_lexicon_baseline_beats_chance_on_every_class() {

@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use absa_model::AspectExtractor;
-use comment_sim::{Generator, Taxonomy};
+use comment_sim::Generator;
+use taxonomy::Taxonomy;
 
 #[test]
 fn extraction_recovers_the_labelled_aspects() {

@@ -5,7 +5,8 @@
 use std::collections::HashSet;
 
 use absa_model::{AspectExtractor, Featurizer, TokenKind, tokenize};
-use comment_sim::{Comment, Generator, Scenario, Taxonomy};
+use comment_sim::{Comment, Generator, Scenario};
+use taxonomy::Taxonomy;
 
 const FROM_HOUR: u32 = 24;
 

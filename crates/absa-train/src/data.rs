@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use comment_sim::Polarity;
 use sha2::{Digest, Sha256};
+use taxonomy::Polarity;
 use tiktok_export::ExportedComment;
 
 use crate::TrainError;

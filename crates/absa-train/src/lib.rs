@@ -35,7 +35,7 @@ pub enum TrainError {
     #[error("no labelled aspect mention in the {0} split: more data is needed")]
     EmptySplit(&'static str),
     #[error("writing the reference profile: {0}")]
-    Table(#[from] prediction_table::TableError),
+    Table(#[from] tables::TableError),
 }
 
 #[derive(Debug, Clone)]
@@ -48,23 +48,21 @@ pub struct TrainOptions {
     pub threads: usize,
 }
 
-/// A small model in seconds: `comments` simulated comments (seed 11)
-/// written under `dir/train`, at most `max_rounds` rounds, two threads.
-/// For tests and demos that need some real model, not a good one.
-pub fn train_simulated(dir: &Path, comments: usize, max_rounds: u32) -> Result<Trained, TrainError> {
-    let data_dir = dir.join("train");
-    let generated = comment_sim::Generator::new(&comment_sim::Taxonomy::bundled(), 11).training_set(comments);
-    comment_sim::write_batch_files(&data_dir, "comments", &generated)
-        .map_err(|source| TrainError::Io { path: data_dir.clone(), source })?;
-    let options = TrainOptions {
-        data_dir,
-        name: "absa-sentiment".into(),
-        seed: 7,
-        max_rounds,
-        patience: (max_rounds / 6).max(5),
-        threads: 2,
-    };
-    train(&options, &mut |_| {})
+impl TrainOptions {
+    /// The recipe of the bundled model (data/model, `make model`): seed 7,
+    /// at most 600 rounds with early stopping after 30, two XGBoost threads.
+    /// The thread count is fixed because it is recorded in metadata.json and
+    /// the model's bytes must not depend on the machine.
+    pub fn bundled(data_dir: impl Into<PathBuf>) -> Self {
+        TrainOptions {
+            data_dir: data_dir.into(),
+            name: "absa-sentiment".into(),
+            seed: 7,
+            max_rounds: 600,
+            patience: 30,
+            threads: 2,
+        }
+    }
 }
 
 /// What training is doing, for a progress bar.
@@ -102,8 +100,7 @@ pub struct Trained {
     pub metadata: ModelMetadata,
     pub metrics: Metrics,
     pub curve: Vec<Round>,
-    /// (file name, contents): model.json, metadata.json, metrics.json,
-    /// vocabulary.txt, reference.parquet, profile.json.
+    /// (file name, contents), in [`absa_model::MODEL_FILES`] order.
     pub files: Vec<(&'static str, Vec<u8>)>,
 }
 
@@ -216,7 +213,7 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
         ("metadata.json", metadata_json.into_bytes()),
         ("metrics.json", (serde_json::to_string_pretty(&metrics).expect("serialisable") + "\n").into_bytes()),
         ("vocabulary.txt", vocabulary_txt.into_bytes()),
-        ("reference.parquet", prediction_table::to_parquet(&rows)?),
+        ("reference.parquet", tables::predictions::to_parquet(&rows)?),
         ("profile.json", (serde_json::to_string_pretty(&profile).expect("serialisable") + "\n").into_bytes()),
     ];
     Ok(Trained { metadata, metrics, curve: boosted.curve, files })

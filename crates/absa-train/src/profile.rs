@@ -1,11 +1,11 @@
 //! Scoring held-out comments for the reference profile (the profile's
-//! format lives in `prediction_table::profile`).
+//! format lives in `tables::profile`).
 
 use std::collections::BTreeMap;
 
-use absa_model::{SentimentModel, count_words};
-use prediction_table::profile::{self, Profile};
-use prediction_table::{CommentFacts, PredictionRow, rows_for};
+use absa_model::{CommentFacts, SentimentModel, count_words};
+use tables::PredictionRow;
+use tables::profile::{self, Profile};
 use tiktok_export::ExportedComment;
 
 /// Scores `comments` with `model` into prediction rows.
@@ -20,7 +20,7 @@ pub fn prediction_rows(model: &SentimentModel, comments: &[&ExportedComment]) ->
                 reply_count: c.reply_count,
                 is_reply: c.reply_to.is_some(),
             };
-            rows_for(facts, &model.analyze(&c.text))
+            absa_model::prediction_rows(facts, &model.analyze(&c.text))
         })
         .collect()
 }

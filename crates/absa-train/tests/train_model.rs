@@ -7,7 +7,8 @@ use std::path::Path;
 
 use absa_model::{LoadError, SentimentModel, XgbModel};
 use absa_train::{Progress, TrainError, TrainOptions, Trained, labelled_pairs, load, predict_with_xgboost, split};
-use comment_sim::{Generator, Taxonomy, write_batch_files};
+use comment_sim::{Generator, write_batch_files};
+use taxonomy::Taxonomy;
 
 fn simulate(dir: &Path, comments: usize) {
     let taxonomy = Taxonomy::bundled();
@@ -54,11 +55,11 @@ fn trains_a_model_that_beats_the_baseline_and_loads_back() {
     assert_eq!(model.metadata().rounds, m.rounds);
 
     // The reference table holds the scored test split, as profile.json says.
-    let rows = prediction_table::from_parquet(file(&trained, "reference.parquet")).unwrap();
+    let rows = tables::predictions::from_parquet(file(&trained, "reference.parquet")).unwrap();
     let profile: serde_json::Value = serde_json::from_slice(file(&trained, "profile.json")).unwrap();
     assert_eq!(profile["rows"].as_u64().unwrap() as usize, rows.len());
     assert_eq!(profile["comments"].as_u64().unwrap() as usize, m.split.test_comments);
-    let schema = prediction_table::schema();
+    let schema = tables::predictions::schema();
     let kinds = profile["columns"].as_object().unwrap();
     assert_eq!(kinds.len(), schema.fields().len());
     assert!(schema.fields().iter().all(|f| kinds.contains_key(f.name())));

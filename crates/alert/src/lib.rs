@@ -11,49 +11,12 @@
 //!   once. State: `alerts/state/<model>.json`.
 //! - Below `min_severity` nothing is sent.
 
-mod notifier;
-
-use monitor::{Severity, Verdict};
-use pipeline_store::{ObjectStore, StoreError};
+use pipeline_events::{AlertInput, AlertOutput, Failure, Severity, StepError, Verdict, keys};
+use pipeline_store::{Notifier, NotifyError, ObjectStore, StoreError};
 use serde::{Deserialize, Serialize};
-
-pub use notifier::SnsNotifier;
-pub use notifier::{LocalNotifier, Notifier, NotifyError};
 
 /// SNS caps subjects at 100 characters.
 pub const MAX_SUBJECT: usize = 99;
-
-/// A failure the workflow caught (Step Functions' `Error` and `Cause`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Failure {
-    pub error: String,
-    pub cause: String,
-    pub failed_step: String,
-}
-
-/// Exactly one of `verdict` and `failure`; `run_id` names the workflow
-/// run (the execution name) and dedups failure alerts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlertInput {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verdict: Option<Verdict>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failure: Option<Failure>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub run_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlertOutput {
-    pub sent: bool,
-    /// Why it was or was not sent.
-    pub reason: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<String>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AlertError {
@@ -67,11 +30,26 @@ pub enum AlertError {
     State { key: String, message: String },
 }
 
+impl StepError for AlertError {
+    fn error_type(&self) -> &'static str {
+        "AlertError"
+    }
+}
+
+/// `alerts/sent/<id>.json`: the dedup claim of one message.
 #[derive(Debug, Serialize, Deserialize)]
 struct Claim {
-    status: String,
+    status: ClaimStatus,
     #[serde(default)]
     message_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum ClaimStatus {
+    /// Claimed before publishing; left so by a crash between the two.
+    Pending,
+    Sent,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -117,8 +95,8 @@ impl Alerter {
         if v.severity < self.min_severity {
             return Ok(skipped(format!("severity {:?} is below {:?}", v.severity, self.min_severity)));
         }
-        let state_key = format!("alerts/state/{}.json", sanitize(&self.model));
-        let hour = batch_hour(v);
+        let state_key = keys::alert_cooldown(&sanitize(&self.model));
+        let hour = v.batch_hour().map_or(0, |h| h.hours_since_epoch());
         match store.get(&state_key).await {
             Ok(bytes) => {
                 let last: CooldownState = serde_json::from_slice(&bytes)
@@ -154,12 +132,13 @@ impl Alerter {
         subject: String,
         body: String,
     ) -> Result<AlertOutput, AlertError> {
-        let key = format!("alerts/sent/{id}.json");
-        let pending = serde_json::to_vec(&Claim { status: "pending".into(), message_id: None }).expect("serialisable");
+        let key = keys::alert_claim(id);
+        let pending =
+            serde_json::to_vec(&Claim { status: ClaimStatus::Pending, message_id: None }).expect("serialisable");
         if !store.put_if_absent(&key, pending).await? {
             let claim: Claim = serde_json::from_slice(&store.get(&key).await?)
                 .map_err(|e| AlertError::State { key: key.clone(), message: e.to_string() })?;
-            if claim.status == "sent" {
+            if claim.status == ClaimStatus::Sent {
                 return Ok(skipped(format!(
                     "already sent for {id} (message {})",
                     claim.message_id.unwrap_or_default()
@@ -167,7 +146,7 @@ impl Alerter {
             }
         }
         let message_id = notifier.publish(&subject, &body).await?;
-        let sent = Claim { status: "sent".into(), message_id: Some(message_id.clone()) };
+        let sent = Claim { status: ClaimStatus::Sent, message_id: Some(message_id.clone()) };
         store.put(&key, serde_json::to_vec(&sent).expect("serialisable")).await?;
         Ok(AlertOutput {
             sent: true,
@@ -185,17 +164,6 @@ fn skipped(reason: String) -> AlertOutput {
 /// Keys stay within one path segment of safe characters.
 fn sanitize(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect()
-}
-
-fn batch_hour(v: &Verdict) -> i64 {
-    let cell = format!(
-        "{}/{}/{}, {}:00:00",
-        v.dt.get(8..10).unwrap_or("01"),
-        v.dt.get(5..7).unwrap_or("01"),
-        v.dt.get(0..4).unwrap_or("1970"),
-        v.hour
-    );
-    tiktok_export::parse_time(&cell).map_or(0, |s| s / 3600)
 }
 
 /// Cuts at a character boundary, marking the cut.

@@ -2,9 +2,9 @@
 //! a higher severity breaks through, nothing below the minimum severity,
 //! failure alerts deduplicated per run, and subjects SNS accepts.
 
-use alert::{AlertInput, AlertOutput, Alerter, Failure, LocalNotifier, MAX_SUBJECT, verdict_message};
-use monitor::{Severity, Verdict};
-use pipeline_store::LocalDirStore;
+use alert::{Alerter, MAX_SUBJECT, verdict_message};
+use pipeline_events::{AlertInput, AlertOutput, Failure, Severity, Verdict};
+use pipeline_store::{LocalDirStore, LocalNotifier};
 
 fn verdict(batch: &str, dt: &str, hour: &str, severity: Severity) -> Verdict {
     Verdict {

@@ -6,8 +6,8 @@ mod pandas_csv;
 mod run_command;
 mod simulate_command;
 mod text_report;
+#[cfg(feature = "train")]
 mod train_command;
-mod workflow;
 
 use std::process::ExitCode;
 
@@ -34,6 +34,7 @@ enum Command {
     Run(run_command::RunArgs),
     /// Train the sentiment model (XGBoost) on labelled comments; write the
     /// model, its metrics and its reference profile.
+    #[cfg(feature = "train")]
     Train(train_command::TrainArgs),
 }
 
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Drift(args) => drift_command::run(&args).map_err(|e| e.to_string()),
         Command::Simulate(args) => simulate_command::run(&args).map_err(|e| e.to_string()),
+        #[cfg(feature = "train")]
         Command::Train(args) => train_command::run(&args).map_err(|e| e.to_string()),
         Command::Run(args) => run_command::run(&args).map_err(|e| e.to_string()),
     };

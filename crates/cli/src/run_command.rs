@@ -6,16 +6,18 @@
 
 use std::path::{Path, PathBuf};
 
-use alert::{AlertInput, Alerter, LocalNotifier};
+use absa_model::MODEL_FILES;
+use alert::Alerter;
+use asl::{Invoker, Outcome, TaskFailure, execute};
 use clap::Args;
-use comment_sim::{Generator, HOURLY_START, Scenario, Taxonomy, iso_hour, write_exporter_csv};
-use extract::{ExtractInput, Extractor};
-use monitor::{Monitor, Severity};
-use pipeline_store::{LocalDirStore, ModelRegistry, ObjectStore, RegistryError};
+use comment_sim::{Generator, HOURLY_START, Scenario, iso_hour, write_exporter_csv};
+use extract::Extractor;
+use monitor::Monitor;
+use pipeline_events::{AlertInput, ExtractInput, Severity, StepError, keys};
+use pipeline_store::{LocalDirStore, LocalNotifier, ModelRegistry, ObjectStore, RegistryError};
 use serde_json::Value;
+use taxonomy::Taxonomy;
 use transform::Transformer;
-
-use crate::workflow::{Invoker, Outcome, TaskFailure, execute};
 
 const MODEL: &str = "absa-sentiment";
 const ALIAS: &str = "production";
@@ -42,9 +44,10 @@ pub struct RunArgs {
     /// directory; each file is one batch.
     #[arg(long, value_name = "PATH", conflicts_with = "scenario")]
     input: Option<PathBuf>,
-    /// Training data for the model when the store has none yet.
-    #[arg(long, value_name = "DIR", default_value = "data/train")]
-    train_data: PathBuf,
+    /// The model published as production when the store has none yet:
+    /// the bundled one (`make model` rebuilds it from data/train).
+    #[arg(long, value_name = "DIR", default_value = "data/model")]
+    model: PathBuf,
     /// The bundled hourly batches.
     #[arg(long, value_name = "DIR", default_value = "data/hourly")]
     hourly: PathBuf,
@@ -57,9 +60,7 @@ pub enum RunError {
     #[error("{path}: {message}")]
     File { path: PathBuf, message: String },
     #[error(transparent)]
-    Workflow(#[from] crate::workflow::WorkflowError),
-    #[error(transparent)]
-    Train(#[from] absa_train::TrainError),
+    Workflow(#[from] asl::WorkflowError),
     #[error("model registry: {0}")]
     Registry(#[from] RegistryError),
     #[error("store: {0}")]
@@ -83,9 +84,9 @@ fn failure(error: &str, e: impl std::fmt::Display) -> TaskFailure {
 
 /// A function's own error, as Step Functions reports one from Lambda: the
 /// error type as `Error`, the function's error object as `Cause`.
-fn function_error(error_type: &str, e: impl std::fmt::Display) -> TaskFailure {
-    let cause = serde_json::json!({ "errorType": error_type, "errorMessage": e.to_string() });
-    TaskFailure { error: error_type.to_owned(), cause: cause.to_string() }
+fn function_error(e: impl StepError) -> TaskFailure {
+    let cause = serde_json::json!({ "errorType": e.error_type(), "errorMessage": e.to_string() });
+    TaskFailure { error: e.error_type().to_owned(), cause: cause.to_string() }
 }
 
 fn payload<T: serde::de::DeserializeOwned>(input: Value) -> Result<T, TaskFailure> {
@@ -103,32 +104,42 @@ impl Invoker for LocalFunctions<'_> {
         match resource {
             "${extract_function_arn}" => {
                 let input: ExtractInput = payload(input)?;
-                result(rt.block_on(self.extractor.run(store, &input)).map_err(|e| function_error(e.error_type(), e))?)
+                result(rt.block_on(self.extractor.run(store, &input)).map_err(function_error)?)
             }
             "${transform_function_arn}" => {
                 let input = payload(input)?;
-                result(
-                    rt.block_on(self.transformer.run(store, store, &input))
-                        .map_err(|e| function_error("TransformError", e))?,
-                )
+                result(rt.block_on(self.transformer.run(store, store, &input)).map_err(function_error)?)
             }
             "${monitor_function_arn}" => {
                 let input = payload(input)?;
-                let (_, verdict) = rt
-                    .block_on(self.monitor.run(store, store, &input))
-                    .map_err(|e| function_error("MonitorError", e))?;
+                let (_, verdict) = rt.block_on(self.monitor.run(store, store, &input)).map_err(function_error)?;
                 result(verdict)
             }
             "${alert_function_arn}" => {
                 let input: AlertInput = payload(input)?;
-                result(
-                    rt.block_on(self.alerter.run(store, &self.notifier, &input))
-                        .map_err(|e| function_error("AlertError", e))?,
-                )
+                result(rt.block_on(self.alerter.run(store, &self.notifier, &input)).map_err(function_error)?)
             }
             other => Err(failure("States.Runtime", format!("no local function for resource '{other}'"))),
         }
     }
+}
+
+/// Publishes the model files in `dir` (as `absa-drift train --out` writes
+/// them) as the next version and points the production alias at it.
+async fn publish_model(store: &LocalDirStore, dir: &Path) -> Result<u32, RunError> {
+    let files = MODEL_FILES
+        .iter()
+        .map(|name| {
+            let path = dir.join(name);
+            std::fs::read(&path)
+                .map(|bytes| (*name, bytes))
+                .map_err(|e| RunError::File { path, message: e.to_string() })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let registry = ModelRegistry::new(store);
+    let version = registry.publish(MODEL, &files).await?;
+    registry.set_alias(MODEL, ALIAS, version).await?;
+    Ok(version)
 }
 
 /// (batch name, bytes) of every batch to replay, in order.
@@ -174,31 +185,18 @@ pub fn run(args: &RunArgs) -> Result<(), RunError> {
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
         .map_err(|message| RunError::File { path: args.state_machine.clone(), message })?;
-    crate::workflow::validate(&doc)?;
+    asl::validate(&doc)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
     let store = LocalDirStore::new(&args.store);
 
     match runtime.block_on(ModelRegistry::new(&store).resolve(MODEL, ALIAS)) {
         Ok(version) => println!("model {MODEL} version {version} ('{ALIAS}' in {})", args.store.display()),
         Err(RegistryError::NoAlias { .. }) => {
+            let version = runtime.block_on(publish_model(&store, &args.model))?;
             println!(
-                "no '{ALIAS}' model in {} yet: training one on {} (about 35 s)",
+                "no '{ALIAS}' model in {} yet: published {} as version {version}",
                 args.store.display(),
-                args.train_data.display()
-            );
-            let options = absa_train::TrainOptions {
-                data_dir: args.train_data.clone(),
-                name: MODEL.into(),
-                seed: 7,
-                max_rounds: 600,
-                patience: 30,
-                threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            };
-            let trained = absa_train::train(&options, &mut |_| {})?;
-            let version = runtime.block_on(absa_train::publish(&store, &trained, ALIAS))?;
-            println!(
-                "trained version {version}: test macro-F1 {:.3} (lexicon baseline {:.3})",
-                trained.metrics.macro_f1, trained.metrics.baseline_macro_f1
+                args.model.display()
             );
         }
         Err(e) => return Err(e.into()),
@@ -225,7 +223,7 @@ pub fn run(args: &RunArgs) -> Result<(), RunError> {
     let mut latest_report = None;
     println!("{:<22} {:>5} {:>5} {:>6}  {:<8} alert", "batch", "rows", "bad", "drift", "severity");
     for (name, bytes) in batches(args)? {
-        let key = format!("raw/{name}");
+        let key = keys::raw(&name);
         runtime.block_on(store.put(&key, bytes))?;
         let execution = format!("local-{}", name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-"));
         let mut visited = Vec::new();

@@ -6,7 +6,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use comment_sim::{Comment, Generator, HOURLY_START, Scenario, Taxonomy, iso_hour, write_batch_files};
+use comment_sim::{Comment, Generator, HOURLY_START, Scenario, iso_hour, write_batch_files};
+use taxonomy::Taxonomy;
 
 #[derive(Args, Debug)]
 pub struct SimulateArgs {

@@ -18,19 +18,21 @@ pub struct TrainArgs {
     /// vocabulary.txt, reference.parquet and profile.json into.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// Model name (in metadata, the registry and MLflow).
-    #[arg(long, default_value = "absa-sentiment")]
-    name: String,
-    /// Seed of the train/validation/test split and of XGBoost.
-    #[arg(long, default_value_t = 7)]
-    seed: u64,
-    /// Most boosting rounds.
-    #[arg(long, default_value_t = 600)]
-    max_rounds: u32,
-    /// Stop after this many rounds without a better validation log-loss.
-    #[arg(long, default_value_t = 30)]
-    patience: u32,
-    /// XGBoost threads (default: all cores).
+    /// Model name (in metadata, the registry and MLflow) [default: the bundled model's].
+    #[arg(long)]
+    name: Option<String>,
+    /// Seed of the train/validation/test split and of XGBoost [default: the bundled model's].
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Most boosting rounds [default: the bundled model's].
+    #[arg(long)]
+    max_rounds: Option<u32>,
+    /// Stop after this many rounds without a better validation log-loss
+    /// [default: the bundled model's].
+    #[arg(long)]
+    patience: Option<u32>,
+    /// XGBoost threads [default: the bundled model's, 2: the thread count is
+    /// in metadata.json, so the same data gives the same bytes on any machine].
     #[arg(long)]
     threads: Option<usize>,
     /// Also publish the model to this local registry directory as the next
@@ -56,15 +58,16 @@ pub enum TrainCommandError {
 }
 
 pub fn run(args: &TrainArgs) -> Result<(), TrainCommandError> {
+    let bundled = TrainOptions::bundled(&args.data);
     let options = TrainOptions {
-        data_dir: args.data.clone(),
-        name: args.name.clone(),
-        seed: args.seed,
-        max_rounds: args.max_rounds,
-        patience: args.patience,
-        threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        name: args.name.clone().unwrap_or(bundled.name.clone()),
+        seed: args.seed.unwrap_or(bundled.seed),
+        max_rounds: args.max_rounds.unwrap_or(bundled.max_rounds),
+        patience: args.patience.unwrap_or(bundled.patience),
+        threads: args.threads.unwrap_or(bundled.threads),
+        ..bundled
     };
-    let bar = ProgressBar::new(u64::from(args.max_rounds));
+    let bar = ProgressBar::new(u64::from(options.max_rounds));
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} rounds ({elapsed})")
             .expect("valid template")
@@ -94,7 +97,7 @@ pub fn run(args: &TrainArgs) -> Result<(), TrainCommandError> {
 
     if let Some(dir) = &args.registry {
         let version = block_on(absa_train::publish(&LocalDirStore::new(dir), &trained, &args.alias))?;
-        println!("published {} version {version} to {} as '{}'", args.name, dir.display(), args.alias);
+        println!("published {} version {version} to {} as '{}'", options.name, dir.display(), args.alias);
     }
 
     if let Ok(uri) = std::env::var("MLFLOW_TRACKING_URI")
@@ -105,9 +108,9 @@ pub fn run(args: &TrainArgs) -> Result<(), TrainCommandError> {
         params.extend([
             ("feature_spec_hash".to_owned(), trained.metadata.feature_spec.hash.clone()),
             ("data_hash".to_owned(), trained.metadata.data_hash.clone()),
-            ("split_seed".to_owned(), args.seed.to_string()),
-            ("max_rounds".to_owned(), args.max_rounds.to_string()),
-            ("patience".to_owned(), args.patience.to_string()),
+            ("split_seed".to_owned(), options.seed.to_string()),
+            ("max_rounds".to_owned(), options.max_rounds.to_string()),
+            ("patience".to_owned(), options.patience.to_string()),
         ]);
         let mut metrics = vec![
             ("macro_f1".to_owned(), m.macro_f1, 0),
@@ -125,16 +128,16 @@ pub fn run(args: &TrainArgs) -> Result<(), TrainCommandError> {
         metrics.extend(trained.curve.iter().map(|r| ("valid_mlogloss".to_owned(), r.valid_mlogloss, r.round)));
         let record = mlflow::RunRecord {
             experiment: &args.experiment,
-            run_name: &args.name,
+            run_name: &options.name,
             params,
             metrics,
             artifacts: trained.files.iter().map(|(n, b)| (format!("model/{n}"), b.as_slice())).collect(),
-            registered_model: &args.name,
+            registered_model: &options.name,
         };
         let logged = mlflow::Client::new(&uri).log_run(&record)?;
         println!(
             "logged MLflow run {} (experiment {}) and registered {} version {}",
-            logged.run_id, logged.experiment_id, args.name, logged.model_version
+            logged.run_id, logged.experiment_id, options.name, logged.model_version
         );
     }
     Ok(())

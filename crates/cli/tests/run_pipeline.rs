@@ -3,6 +3,8 @@
 //! caught at hour 2 with one alert and no alarm before; a broken file takes
 //! the Catch path to a failure alert.
 
+mod common;
+
 use std::process::Command;
 
 use absa_train::publish;
@@ -32,7 +34,7 @@ fn run(store: &std::path::Path, extra: &[&str]) -> String {
 #[test]
 fn the_pipeline_runs_locally_from_the_state_machine_document() {
     let dir = tempfile::tempdir().unwrap();
-    let trained = absa_train::train_simulated(dir.path(), 5000, 60).unwrap();
+    let trained = common::train_simulated(dir.path(), 5000, 60);
     let store = dir.path().join("store");
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     runtime.block_on(publish(&LocalDirStore::new(&store), &trained, "production")).unwrap();

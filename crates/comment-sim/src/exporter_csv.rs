@@ -7,7 +7,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use tiktok_export::{HEADER, format_id, format_time, utc_date};
+use pipeline_events::BatchHour;
+use tiktok_export::{HEADER, format_id, format_time};
 
 use crate::generator::Comment;
 
@@ -74,8 +75,8 @@ fn yes_no(flag: bool) -> String {
 
 /// `YYYY-MM-DDTHH` (UTC): how hourly batch files are named.
 pub fn iso_hour(secs: i64) -> String {
-    let (y, m, d) = utc_date(secs);
-    format!("{y:04}-{m:02}-{d:02}T{:02}", secs.rem_euclid(86_400) / 3600)
+    let hour = BatchHour::containing(secs);
+    format!("{}T{}", hour.dt(), hour.hour())
 }
 
 #[cfg(test)]

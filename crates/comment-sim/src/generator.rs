@@ -2,25 +2,7 @@
 
 use crate::rng::Rng;
 use crate::scenario::Scenario;
-use crate::taxonomy::{Aspect, Taxonomy};
-
-/// How a comment feels about one aspect.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Polarity {
-    Negative,
-    Neutral,
-    Positive,
-}
-
-impl Polarity {
-    pub fn name(self) -> &'static str {
-        match self {
-            Polarity::Negative => "negative",
-            Polarity::Neutral => "neutral",
-            Polarity::Positive => "positive",
-        }
-    }
-}
+use taxonomy::{Aspect, Polarity, Taxonomy};
 
 /// A commenter. The exporter writes all of this; extract must not let
 /// username, nickname or homepage leave it.

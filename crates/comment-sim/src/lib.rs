@@ -10,11 +10,7 @@ mod exporter_csv;
 mod generator;
 mod rng;
 mod scenario;
-mod taxonomy;
 
 pub use exporter_csv::{iso_hour, write_batch_files, write_exporter_csv, write_labels_csv};
-pub use generator::{
-    Comment, Generator, HOURLY_START, NEW_SLANG_NEGATIVE, NEW_SLANG_POSITIVE, Polarity, TRAINING_START, User,
-};
+pub use generator::{Comment, Generator, HOURLY_START, NEW_SLANG_NEGATIVE, NEW_SLANG_POSITIVE, TRAINING_START, User};
 pub use scenario::{Scenario, UnknownScenario};
-pub use taxonomy::{Aspect, BUNDLED_TAXONOMY, Taxonomy, TaxonomyError};

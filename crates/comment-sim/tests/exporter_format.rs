@@ -1,6 +1,7 @@
 //! The exporter CSV is exactly what the TikTok comment exporter writes.
 
-use comment_sim::{Generator, Scenario, Taxonomy, write_exporter_csv, write_labels_csv};
+use comment_sim::{Generator, Scenario, write_exporter_csv, write_labels_csv};
+use taxonomy::Taxonomy;
 use tiktok_export::HEADER;
 
 fn exported() -> (String, Vec<comment_sim::Comment>) {

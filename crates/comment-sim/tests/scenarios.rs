@@ -1,7 +1,8 @@
 //! Each drift scenario changes what it says it changes, from its start hour
 //! on and not before; the baseline does not drift on its own.
 
-use comment_sim::{Comment, Generator, NEW_SLANG_NEGATIVE, NEW_SLANG_POSITIVE, Polarity, Scenario, Taxonomy};
+use comment_sim::{Comment, Generator, NEW_SLANG_NEGATIVE, NEW_SLANG_POSITIVE, Scenario};
+use taxonomy::{Polarity, Taxonomy};
 
 const PER_HOUR: usize = 400;
 const FROM_HOUR: u32 = 24;

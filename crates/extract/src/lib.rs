@@ -16,79 +16,27 @@
 //!
 //! Raw input is only read, never written or deleted.
 
-pub mod clean_table;
 mod formats;
 
 use std::collections::{BTreeMap, HashSet};
 
 use hmac::{Hmac, Mac};
+use pipeline_events::{BatchHour, Counts, ExtractInput, ExtractOutput, Partition, StepError, keys};
 use pipeline_store::{ObjectStore, StoreError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
+use tables::CleanComment;
 
-pub use clean_table::CleanComment;
 pub use formats::{Format, FormatError, Rejected, detect};
 
 /// The shortest pseudonym key accepted.
 pub const MIN_KEY_BYTES: usize = 16;
 
-/// What extract is asked to read: exactly one of `key` (one file),
-/// `prefix` (every file under it, as one batch) or `scheduled_time` (the
-/// schedule's run time, `2026-11-02T06:00:00Z`: the files dropped in the
-/// hour before it, under [`drop_prefix`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExtractInput {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefix: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scheduled_time: Option<String>,
-}
-
-/// Where the files of the hour before `scheduled_time` are dropped:
-/// `raw/dt=YYYY-MM-DD/hour=HH/`. `None` unless the time is
-/// `YYYY-MM-DDTHH:MM:SSZ` (an EventBridge event's `time`).
+/// Where the files of the hour before `scheduled_time` were dropped;
+/// `None` unless the time is `YYYY-MM-DDTHH:MM:SSZ` (an EventBridge
+/// event's `time`).
 pub fn drop_prefix(scheduled_time: &str) -> Option<String> {
-    let t = scheduled_time.strip_suffix('Z')?;
-    let (date, time) = t.split_once('T')?;
-    let mut d = date.split('-');
-    let (y, m, day) = (d.next()?, d.next()?, d.next()?);
-    let secs = tiktok_export::parse_time(&format!("{day}/{m}/{y}, {time}"))?;
-    let hour_before = secs - secs.rem_euclid(3600) - 3600;
-    let (y, m, d) = tiktok_export::utc_date(hour_before);
-    Some(format!("raw/dt={y:04}-{m:02}-{d:02}/hour={:02}/", hour_before.rem_euclid(86_400) / 3600))
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Partition {
-    pub dt: String,
-    pub hour: String,
-    pub key: String,
-    pub rows: u64,
-}
-
-/// `input_rows = clean_rows + quarantined_rows + duplicate_rows`, always.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
-    pub input_rows: u64,
-    pub clean_rows: u64,
-    pub quarantined_rows: u64,
-    pub duplicate_rows: u64,
-}
-
-/// What extract returns to the workflow (the manifest holds the same).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExtractOutput {
-    pub batch_id: String,
-    pub inputs: Vec<String>,
-    pub partitions: Vec<Partition>,
-    pub quarantine_key: Option<String>,
-    pub manifest_key: String,
-    pub counts: Counts,
-    /// Rejected rows per reason code.
-    pub reasons: BTreeMap<String, u64>,
+    BatchHour::from_iso(scheduled_time).map(|hour| keys::raw_drop(hour.previous()))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,8 +51,8 @@ pub enum ExtractError {
     Format { key: String, source: FormatError },
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("{key}: writing Parquet: {message}")]
-    Write { key: String, message: String },
+    #[error("{key}: writing Parquet: {source}")]
+    Write { key: String, source: tables::TableError },
     #[error("the pseudonym key must be at least {MIN_KEY_BYTES} bytes (set ABSA_PSEUDONYM_KEY)")]
     Key,
 }
@@ -129,11 +77,10 @@ async fn batch_under<S: ObjectStore>(store: &S, prefix: String) -> Result<Vec<St
     Ok(keys)
 }
 
-impl ExtractError {
-    /// The error type the workflow sees: `ExtractNoInput` for an empty
-    /// hour (the state machine ends that run as a success), else
-    /// `ExtractError`.
-    pub fn error_type(&self) -> &'static str {
+impl StepError for ExtractError {
+    /// `ExtractNoInput` for an empty hour (the state machine ends that run
+    /// as a success), else `ExtractError`.
+    fn error_type(&self) -> &'static str {
         match self {
             ExtractError::NoInput { .. } => "ExtractNoInput",
             _ => "ExtractError",
@@ -179,7 +126,7 @@ impl Extractor {
 
         let mut counts = Counts::default();
         let mut seen = HashSet::new();
-        let mut by_hour: BTreeMap<(String, String), Vec<CleanComment>> = BTreeMap::new();
+        let mut by_hour: BTreeMap<BatchHour, Vec<CleanComment>> = BTreeMap::new();
         let mut quarantine = String::new();
         let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
         for (key, bytes) in &files {
@@ -198,9 +145,7 @@ impl Extractor {
                     Ok(c) if !seen.insert(c.comment_id) => counts.duplicate_rows += 1,
                     Ok(c) => {
                         counts.clean_rows += 1;
-                        let (y, m, d) = tiktok_export::utc_date(c.time);
-                        let hour = format!("{:02}", c.time.rem_euclid(86_400) / 3600);
-                        by_hour.entry((format!("{y:04}-{m:02}-{d:02}"), hour)).or_default().push(CleanComment {
+                        by_hour.entry(BatchHour::containing(c.time)).or_default().push(CleanComment {
                             comment_id: c.comment_id,
                             reply_to: c.reply_to,
                             user: self.pseudonym(c.user_id),
@@ -219,21 +164,21 @@ impl Extractor {
         }
 
         let mut partitions = Vec::new();
-        for ((dt, hour), rows) in by_hour {
-            let key = format!("clean/dt={dt}/hour={hour}/{batch_id}.parquet");
-            let bytes = clean_table::to_parquet(&rows)
-                .map_err(|e| ExtractError::Write { key: key.clone(), message: e.to_string() })?;
+        for (hour, rows) in by_hour {
+            let key = keys::clean_partition(hour, &batch_id);
+            let bytes =
+                tables::clean::to_parquet(&rows).map_err(|source| ExtractError::Write { key: key.clone(), source })?;
             store.put(&key, bytes).await?;
-            partitions.push(Partition { dt, hour, key, rows: rows.len() as u64 });
+            partitions.push(Partition { dt: hour.dt(), hour: hour.hour(), key, rows: rows.len() as u64 });
         }
         let quarantine_key = if quarantine.is_empty() {
             None
         } else {
-            let key = format!("quarantine/{batch_id}.jsonl");
+            let key = keys::quarantine(&batch_id);
             store.put(&key, quarantine.into_bytes()).await?;
             Some(key)
         };
-        let manifest_key = format!("manifests/extract/{batch_id}.json");
+        let manifest_key = keys::extract_manifest(&batch_id);
         let output = ExtractOutput {
             batch_id,
             inputs: keys,

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use extract::{ExtractInput, Extractor};
+use extract::Extractor;
+use pipeline_events::ExtractInput;
 use pipeline_store::{LocalDirStore, ObjectStore};
 use serde_json::Value;
 

@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, BooleanArray, RecordBatch, StringArray, TimestampSecondArray, UInt64Array};
 
-use extract::{ExtractError, ExtractInput, Extractor, clean_table};
+use extract::{ExtractError, Extractor};
+use pipeline_events::{ExtractInput, ExtractOutput, StepError};
 use pipeline_store::{LocalDirStore, ObjectStore};
+use tables::clean;
 
 const KEY: &[u8] = b"a test key of enough bytes";
 
@@ -55,7 +57,7 @@ async fn a_bundled_hour_is_cleaned_without_personal_data_and_reruns_identically(
     assert_eq!(out.partitions[0].key, format!("clean/dt=2026-11-01/hour=00/{}.parquet", out.batch_id));
 
     let parquet = store.get(&out.partitions[0].key).await.unwrap();
-    let rows = clean_table::from_parquet(&parquet).unwrap();
+    let rows = clean::from_parquet(&parquet).unwrap();
     assert_eq!(rows.len(), 400);
     let exported = tiktok_export_rows(&raw);
     for (clean, original) in rows.iter().zip(&exported) {
@@ -170,11 +172,11 @@ async fn json_lines_and_parquet_inputs_give_the_same_clean_rows_as_csv() {
     let from_csv = e.run(&store, &key("raw/h.csv")).await.unwrap();
     let from_jsonl = e.run(&store, &key("raw/h.jsonl")).await.unwrap();
     assert_ne!(from_csv.batch_id, from_jsonl.batch_id);
-    let rows = |out: &extract::ExtractOutput| {
+    let rows = |out: &ExtractOutput| {
         let store = &store;
         let key = out.partitions[0].key.clone();
         async move {
-            clean_table::from_parquet(&store.get(&key).await.unwrap())
+            clean::from_parquet(&store.get(&key).await.unwrap())
                 .unwrap()
                 .into_iter()
                 .map(|mut r| {

@@ -9,10 +9,9 @@
 
 use std::time::Instant;
 
-use extract::Counts;
 use monitor::Monitor;
+use pipeline_events::{Counts, PredictionPartition, TransformOutput};
 use pipeline_store::{LocalDirStore, ModelRegistry, ObjectStore};
-use transform::{PredictionPartition, TransformOutput};
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in MB.
 fn peak_rss_mb() -> f64 {
@@ -38,7 +37,7 @@ fn main() {
             .collect();
         let registry = ModelRegistry::new(&store);
         let version = registry.publish("absa-sentiment", &files).await.unwrap();
-        let reference = prediction_table::from_parquet(&files[3].1).unwrap();
+        let reference = tables::predictions::from_parquet(&files[3].1).unwrap();
         let batch: Vec<_> = (0..rows)
             .map(|i| {
                 let mut r = reference[i % reference.len()].clone();
@@ -50,8 +49,8 @@ fn main() {
                 r
             })
             .collect();
-        store.put("predictions/dt=2026-11-02/hour=00/bench.parquet", prediction_table::to_parquet(&batch).unwrap()).await.unwrap();
-        let profile: prediction_table::profile::Profile = serde_json::from_slice(&files[4].1).unwrap();
+        store.put("predictions/dt=2026-11-02/hour=00/bench.parquet", tables::predictions::to_parquet(&batch).unwrap()).await.unwrap();
+        let profile: tables::profile::Profile = serde_json::from_slice(&files[4].1).unwrap();
         store.put("predictions/words/bench.json", serde_json::to_vec(&profile.word_counts).unwrap()).await.unwrap();
         drop(batch);
         let input = TransformOutput {

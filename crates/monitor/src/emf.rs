@@ -5,7 +5,9 @@
 
 use serde_json::{Value, json};
 
-use crate::{MonitorReport, Severity};
+use pipeline_events::{BatchHour, Severity};
+
+use crate::MonitorReport;
 
 pub const NAMESPACE: &str = "AbsaDrift";
 
@@ -45,7 +47,7 @@ pub enum MetricDetail {
 
 /// The metric lines of one report.
 pub fn emf_lines(report: &MonitorReport, detail: MetricDetail) -> Vec<String> {
-    let timestamp_ms = hour_start_ms(&report.dt, &report.hour);
+    let timestamp_ms = BatchHour::from_partition(&report.dt, &report.hour).map_or(0, |h| h.start() * 1000);
     let model = report.model.as_str();
     let severity = match report.severity {
         Severity::Ok => 0.0,
@@ -85,10 +87,4 @@ pub fn emf_lines(report: &MonitorReport, detail: MetricDetail) -> Vec<String> {
         }
     }
     lines
-}
-
-/// `2026-11-01`, `05` → milliseconds since 1970 at 05:00 UTC that day.
-fn hour_start_ms(dt: &str, hour: &str) -> i64 {
-    let cell = format!("{}/{}/{}, {hour}:00:00", &dt[8..10], &dt[5..7], &dt[0..4]);
-    tiktok_export::parse_time(&cell).unwrap_or(0) * 1000
 }

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use prediction_table::PredictionRow;
-use prediction_table::profile::NUMERIC;
+use pipeline_events::Severity;
+use tables::PredictionRow;
+use tables::profile::NUMERIC;
 
-use crate::{MonitorReport, Severity};
+use crate::{ConstraintSeverity, MonitorReport};
 
 const REFERENCE: &str = "#4c78a8";
 const CURRENT: &str = "#f58518";
@@ -125,7 +126,10 @@ figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&v.constraint_check_type),
                 escape(&v.feature_name),
-                escape(&v.severity),
+                match v.severity {
+                    ConstraintSeverity::Warning => "warning",
+                    ConstraintSeverity::Error => "error",
+                },
                 escape(&v.description)
             )
             .unwrap();

@@ -1,19 +1,18 @@
-//! Where the pipeline keeps its objects. The domain sees only the
-//! [`ObjectStore`] trait; adapters put it on a local directory (here) or on
-//! S3. [`ModelRegistry`] keeps versioned models and their aliases in any
-//! store.
+//! The pipeline's ports: where it keeps its objects ([`ObjectStore`]) and
+//! how it tells people ([`Notifier`]). The steps see only these traits;
+//! the local adapters are here, the AWS ones (S3, SNS) in the `lambdas`
+//! crate, so nothing but a Lambda binary links the AWS SDK.
+//! [`ModelRegistry`] keeps versioned models and their aliases in any store.
 
 mod local_dir;
+mod notifier;
 mod registry;
-#[cfg(feature = "s3")]
-mod s3;
 
 use std::future::Future;
 
 pub use local_dir::LocalDirStore;
+pub use notifier::{LocalNotifier, Notifier, NotifyError};
 pub use registry::{ModelRegistry, RegistryError};
-#[cfg(feature = "s3")]
-pub use s3::S3Store;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use pipeline_events::keys;
+
 use crate::{ObjectStore, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +23,8 @@ pub enum RegistryError {
     NoAlias { name: String, alias: String },
     #[error("{key}: not a valid alias object: {source}")]
     BadAlias { key: String, source: serde_json::Error },
+    #[error("{key}: {message}")]
+    BadFile { key: String, message: String },
     #[error("'{0}' is not a valid model or alias name (letters, digits, '-', '_')")]
     BadName(String),
 }
@@ -47,13 +51,13 @@ impl<'s, S: ObjectStore> ModelRegistry<'s, S> {
         loop {
             let claim = serde_json::to_vec(&serde_json::json!({ "name": name, "version": version, "files": listing }))
                 .expect("serialisable");
-            if self.store.put_if_absent(&format!("models/{name}/{version}/version.json"), claim).await? {
+            if self.store.put_if_absent(&keys::model_file(name, version, "version.json"), claim).await? {
                 break;
             }
             version += 1;
         }
         for (file, bytes) in files {
-            self.store.put(&format!("models/{name}/{version}/{file}"), bytes.clone()).await?;
+            self.store.put(&keys::model_file(name, version, file), bytes.clone()).await?;
         }
         Ok(version)
     }
@@ -61,7 +65,7 @@ impl<'s, S: ObjectStore> ModelRegistry<'s, S> {
     /// The versions of `name`, in increasing order.
     pub async fn versions(&self, name: &str) -> Result<Vec<u32>, RegistryError> {
         check_name(name)?;
-        let prefix = format!("models/{name}/");
+        let prefix = keys::model_versions(name);
         let mut versions: Vec<u32> = self
             .store
             .list(&prefix)
@@ -77,13 +81,13 @@ impl<'s, S: ObjectStore> ModelRegistry<'s, S> {
         check_name(name)?;
         check_name(alias)?;
         let bytes = serde_json::to_vec(&Alias { version }).expect("serialisable");
-        Ok(self.store.put(&format!("models/{name}/{alias}.json"), bytes).await?)
+        Ok(self.store.put(&keys::model_alias(name, alias), bytes).await?)
     }
 
     pub async fn resolve(&self, name: &str, alias: &str) -> Result<u32, RegistryError> {
         check_name(name)?;
         check_name(alias)?;
-        let key = format!("models/{name}/{alias}.json");
+        let key = keys::model_alias(name, alias);
         let bytes = self.store.get(&key).await.map_err(|e| match e {
             StoreError::NotFound { .. } => RegistryError::NoAlias { name: name.to_owned(), alias: alias.to_owned() },
             other => other.into(),
@@ -94,7 +98,21 @@ impl<'s, S: ObjectStore> ModelRegistry<'s, S> {
 
     pub async fn file(&self, name: &str, version: u32, file: &str) -> Result<Vec<u8>, RegistryError> {
         check_name(name)?;
-        Ok(self.store.get(&format!("models/{name}/{version}/{file}")).await?)
+        Ok(self.store.get(&keys::model_file(name, version, file)).await?)
+    }
+
+    /// A version's file, parsed by `parse`; a file that does not parse is
+    /// [`RegistryError::BadFile`] naming its key.
+    pub async fn parsed_file<T, E: std::fmt::Display>(
+        &self,
+        name: &str,
+        version: u32,
+        file: &str,
+        parse: impl FnOnce(&[u8]) -> Result<T, E>,
+    ) -> Result<T, RegistryError> {
+        let bytes = self.file(name, version, file).await?;
+        parse(&bytes)
+            .map_err(|e| RegistryError::BadFile { key: keys::model_file(name, version, file), message: e.to_string() })
     }
 }
 

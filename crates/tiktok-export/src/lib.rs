@@ -8,6 +8,7 @@
 //! the row's original text, so a caller can quarantine it and go on: nothing
 //! is dropped silently.
 
+use pipeline_events::time;
 use std::fmt;
 
 /// The exporter's columns, in order.
@@ -243,52 +244,21 @@ pub fn format_id(id: u64) -> String {
 
 /// `DD/MM/YYYY, HH:MM:SS` (UTC), as the exporter writes times.
 pub fn format_time(secs: i64) -> String {
-    let (y, m, d) = utc_date(secs);
+    let (y, m, d) = time::utc_date(secs);
     let rest = secs.rem_euclid(86_400);
     format!("{d:02}/{m:02}/{y:04}, {:02}:{:02}:{:02}", rest / 3600, rest % 3600 / 60, rest % 60)
 }
 
-/// (year, month, day) of a time in seconds since 1970 (UTC), by H. Hinnant's
-/// civil-from-days algorithm.
-pub fn utc_date(secs: i64) -> (i64, u32, u32) {
-    let z = secs.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// `DD/MM/YYYY, HH:MM:SS` (UTC) to seconds since 1970, checking every part.
 pub fn parse_time(cell: &str) -> Option<i64> {
-    let (date, time) = cell.trim().split_once(", ")?;
+    let (date, clock) = cell.trim().split_once(", ")?;
     let date: Vec<&str> = date.split('/').collect();
-    let time: Vec<&str> = time.split(':').collect();
-    let ([d, m, y], [hh, mm, ss]) = (date.as_slice(), time.as_slice()) else { return None };
+    let clock: Vec<&str> = clock.split(':').collect();
+    let ([d, m, y], [hh, mm, ss]) = (date.as_slice(), clock.as_slice()) else { return None };
     let part = |s: &str, len: usize| {
-        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<i64>().ok()).flatten()
+        (s.len() == len && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u32>().ok()).flatten()
     };
-    let (d, m, y) = (part(d, 2)?, part(m, 2)?, part(y, 4)?);
-    let (hh, mm, ss) = (part(hh, 2)?, part(mm, 2)?, part(ss, 2)?);
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&m) || d < 1 || d > days_in_month[(m - 1) as usize] || hh > 23 || mm > 59 || ss > 59 {
-        return None;
-    }
-    Some(days_from_civil(y, m, d) * 86_400 + hh * 3600 + mm * 60 + ss)
-}
-
-/// Proleptic Gregorian date to days since 1970-01-01 (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    time::utc_seconds(i64::from(part(y, 4)?), part(m, 2)?, part(d, 2)?, part(hh, 2)?, part(mm, 2)?, part(ss, 2)?)
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! broken ones: every row comes back as a comment or as an error that names
 //! its row and field and keeps its text.
 
-use comment_sim::{Generator, Scenario, Taxonomy, write_exporter_csv};
+use comment_sim::{Generator, Scenario, write_exporter_csv};
+use taxonomy::Taxonomy;
 use tiktok_export::{FileError, RowErrorReason, read};
 
 fn exported(count: usize) -> (Vec<u8>, Vec<comment_sim::Comment>) {

@@ -1,6 +1,6 @@
 //! Pipeline step 2, **transform**: scores each clean partition extract
 //! wrote with the model the registry's alias points at, and writes the
-//! monitored prediction table (crate `prediction-table`) and the batch's
+//! monitored prediction table (crate `tables`) and the batch's
 //! word counts:
 //!
 //! ```text
@@ -14,32 +14,10 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use absa_model::{SentimentModel, count_words};
-use extract::{Counts, ExtractOutput, clean_table};
+use absa_model::{CommentFacts, SentimentModel, count_words, prediction_rows};
+use pipeline_events::{BatchHour, ExtractOutput, PredictionPartition, StepError, TransformOutput, keys};
 use pipeline_store::{ModelRegistry, ObjectStore, RegistryError, StoreError};
-use prediction_table::{CommentFacts, rows_for};
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PredictionPartition {
-    pub dt: String,
-    pub hour: String,
-    pub key: String,
-    pub comments: u64,
-    pub rows: u64,
-}
-
-/// What transform returns to the workflow.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TransformOutput {
-    pub batch_id: String,
-    pub model: String,
-    pub model_version: u32,
-    pub partitions: Vec<PredictionPartition>,
-    pub words_key: String,
-    /// extract's counts, carried for the monitor's data-quality checks.
-    pub extract_counts: Counts,
-}
+use tables::TableError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TransformError {
@@ -49,10 +27,18 @@ pub enum TransformError {
     Registry(#[from] RegistryError),
     #[error("model {name} version {version}: {message}")]
     Model { name: String, version: u32, message: String },
-    #[error("{key}: not a clean partition: {message}")]
-    Partition { key: String, message: String },
-    #[error("{key}: writing Parquet: {message}")]
-    Write { key: String, message: String },
+    #[error("{key}: not a clean partition: {source}")]
+    Partition { key: String, source: TableError },
+    #[error("{key}: dt '{dt}' and hour '{hour}' are not a UTC hour")]
+    Hour { key: String, dt: String, hour: String },
+    #[error("{key}: writing Parquet: {source}")]
+    Write { key: String, source: TableError },
+}
+
+impl StepError for TransformError {
+    fn error_type(&self) -> &'static str {
+        "TransformError"
+    }
 }
 
 pub struct Transformer {
@@ -109,8 +95,13 @@ impl Transformer {
         let mut partitions = Vec::new();
         let mut words = BTreeMap::new();
         for p in &input.partitions {
-            let comments = clean_table::from_parquet(&store.get(&p.key).await?)
-                .map_err(|message| TransformError::Partition { key: p.key.clone(), message })?;
+            let hour = BatchHour::from_partition(&p.dt, &p.hour).ok_or_else(|| TransformError::Hour {
+                key: p.key.clone(),
+                dt: p.dt.clone(),
+                hour: p.hour.clone(),
+            })?;
+            let comments = tables::clean::from_parquet(&store.get(&p.key).await?)
+                .map_err(|source| TransformError::Partition { key: p.key.clone(), source })?;
             let mut rows = Vec::new();
             for c in &comments {
                 count_words(&c.text, &mut words);
@@ -121,11 +112,11 @@ impl Transformer {
                     reply_count: c.reply_count,
                     is_reply: c.reply_to.is_some(),
                 };
-                rows.extend(rows_for(facts, &model.analyze(&c.text)));
+                rows.extend(prediction_rows(facts, &model.analyze(&c.text)));
             }
-            let key = format!("predictions/dt={}/hour={}/{}.parquet", p.dt, p.hour, input.batch_id);
-            let bytes = prediction_table::to_parquet(&rows)
-                .map_err(|e| TransformError::Write { key: key.clone(), message: e.to_string() })?;
+            let key = keys::prediction_partition(hour, &input.batch_id);
+            let bytes = tables::predictions::to_parquet(&rows)
+                .map_err(|source| TransformError::Write { key: key.clone(), source })?;
             store.put(&key, bytes).await?;
             partitions.push(PredictionPartition {
                 dt: p.dt.clone(),
@@ -135,7 +126,7 @@ impl Transformer {
                 rows: rows.len() as u64,
             });
         }
-        let words_key = format!("predictions/words/{}.json", input.batch_id);
+        let words_key = keys::word_counts(&input.batch_id);
         store.put(&words_key, serde_json::to_vec(&words).expect("serialisable")).await?;
         Ok(TransformOutput {
             batch_id: input.batch_id.clone(),

@@ -1,0 +1,38 @@
+//! What only the Lambda binaries need: the AWS adapters of the pipeline's
+//! ports ([`S3Store`], [`SnsNotifier`]) and [`serve`], the runtime loop
+//! all four binaries share. The step libraries never see the AWS SDK.
+
+mod s3;
+mod sns;
+
+use std::future::Future;
+
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use pipeline_events::StepError;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use s3::S3Store;
+pub use sns::SnsNotifier;
+
+/// Serves `handler` on the Lambda runtime API. A step's error reaches Step
+/// Functions as `{errorType, errorMessage}` with the error's
+/// [`StepError::error_type`], the name the state machine's `Catch` matches.
+pub async fn serve<I, O, E, F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    I: DeserializeOwned + Send,
+    O: Serialize,
+    E: StepError,
+    F: Fn(I) -> Fut,
+    Fut: Future<Output = Result<O, E>>,
+{
+    let handler = &handler;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<I>| async move {
+        // Boxed: a step's future nested in the runtime's own is too deep a
+        // type for rustc's layout computation.
+        Box::pin(handler(event.payload))
+            .await
+            .map_err(|e| Diagnostic { error_type: e.error_type().into(), error_message: e.to_string() })
+    }))
+    .await
+}

@@ -1,0 +1,172 @@
+//! The S3 and SNS adapters against a real AWS API: moto's server (pinned
+//! in scripts/moto/requirements.txt, installed into .venv-moto by
+//! scripts/test.sh), started on a free loopback port for this test and
+//! killed when it ends, pass or fail. The registry, extract and alert run
+//! on them unchanged; what SNS received is read back through moto's
+//! inspection API.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use alert::Alerter;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use extract::Extractor;
+use lambdas::{S3Store, SnsNotifier};
+use pipeline_events::{AlertInput, ExtractInput, Severity, Verdict};
+use pipeline_store::{ModelRegistry, ObjectStore, StoreError};
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_moto() -> Moto {
+    let server = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv-moto/bin/moto_server");
+    assert!(
+        std::path::Path::new(server).exists(),
+        "{server} is missing: run `bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt` (scripts/test.sh does)"
+    );
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(server)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let moto = Moto { child, url: format!("http://127.0.0.1:{port}") };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not listen within 60 s");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    moto
+}
+
+fn s3_client(moto: &Moto) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "static"))
+            .endpoint_url(&moto.url)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+async fn bucket(moto: &Moto, name: &str) -> S3Store {
+    let client = s3_client(moto);
+    client.create_bucket().bucket(name).send().await.unwrap();
+    S3Store::new(client, name)
+}
+
+async fn topic(moto: &Moto) -> SnsNotifier {
+    let client = aws_sdk_sns::Client::from_conf(
+        aws_sdk_sns::Config::builder()
+            .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+            .region(aws_sdk_sns::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_sns::config::Credentials::new("test", "test", None, None, "static"))
+            .endpoint_url(&moto.url)
+            .build(),
+    );
+    let arn = client.create_topic().name("absa-alerts").send().await.unwrap().topic_arn().unwrap().to_owned();
+    SnsNotifier { client, topic_arn: arn }
+}
+
+/// (subject, message) of everything SNS received, from moto's inspection API.
+fn published(moto: &Moto) -> Vec<(String, String)> {
+    let data: serde_json::Value =
+        ureq::get(format!("{}/moto-api/data.json", moto.url)).call().unwrap().body_mut().read_json().unwrap();
+    data["sns"]["Topic"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| t["sent_notifications"].as_array().cloned().unwrap_or_default())
+        .map(|n| (n[2].as_str().unwrap_or_default().to_owned(), n[1].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_aws_adapters_work_against_moto() {
+    let moto = start_moto();
+    let store = bucket(&moto, "absa-data").await;
+    store.put("clean/dt=2026-11-01/hour=00/a.parquet", b"a".to_vec()).await.unwrap();
+    store.put("clean/dt=2026-11-01/hour=01/b.parquet", b"b".to_vec()).await.unwrap();
+    store.put("raw/x.csv", b"x".to_vec()).await.unwrap();
+    assert_eq!(store.get("raw/x.csv").await.unwrap(), b"x");
+    assert_eq!(
+        store.list("clean/").await.unwrap(),
+        ["clean/dt=2026-11-01/hour=00/a.parquet", "clean/dt=2026-11-01/hour=01/b.parquet"]
+    );
+    assert!(matches!(store.get("raw/missing.csv").await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(store.put("../x", vec![]).await, Err(StoreError::InvalidKey { .. })));
+
+    // The conditional write S3 offers (If-None-Match) is what dedup relies on.
+    assert!(store.put_if_absent("alerts/run-1", b"first".to_vec()).await.unwrap());
+    assert!(!store.put_if_absent("alerts/run-1", b"second".to_vec()).await.unwrap());
+    assert_eq!(store.get("alerts/run-1").await.unwrap(), b"first");
+
+    // The registry and extract run unchanged on S3.
+    let registry = ModelRegistry::new(&store);
+    let v = registry.publish("absa", &[("model.json", b"{}".to_vec())]).await.unwrap();
+    registry.set_alias("absa", "production", v).await.unwrap();
+    assert_eq!(registry.resolve("absa", "production").await.unwrap(), 1);
+    let raw = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/hourly/2026-11-01T00.csv")).unwrap();
+    store.put("raw/2026-11-01T00.csv", raw.clone()).await.unwrap();
+    let out = Extractor::new(b"a test key of enough bytes")
+        .unwrap()
+        .run(&store, &ExtractInput { key: Some("raw/2026-11-01T00.csv".into()), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(out.counts.clean_rows, 400);
+    assert!(!store.get(&out.partitions[0].key).await.unwrap().is_empty());
+    assert_eq!(store.get("raw/2026-11-01T00.csv").await.unwrap(), raw);
+
+    // A bucket that does not exist is an error naming the key, not a panic.
+    let missing = S3Store::new(s3_client(&moto), "no-such-bucket");
+    let err = missing.put("k", vec![1]).await.unwrap_err();
+    assert!(matches!(&err, StoreError::Backend { key, .. } if key == "k"), "{err}");
+
+    // alert on S3 + SNS: one message for the batch, none for its rerun.
+    let notifier = topic(&moto).await;
+    let alerter = Alerter {
+        model: "absa".into(),
+        min_severity: Severity::Warning,
+        cooldown_hours: 6,
+        report_location: "s3://absa-data/".into(),
+    };
+    let verdict = Verdict {
+        batch_id: out.batch_id.clone(),
+        dt: "2026-11-01".into(),
+        hour: "00".into(),
+        drift_detected: true,
+        severity: Severity::Alarm,
+        share_of_drifted_columns: 0.3,
+        drifted_columns: vec!["aspect".into()],
+        report_key: "reports/r.json".into(),
+        html_key: "reports/r.html".into(),
+    };
+    let input = AlertInput { verdict: Some(verdict), failure: None, run_id: None };
+    assert!(alerter.run(&store, &notifier, &input).await.unwrap().sent);
+    assert!(!alerter.run(&store, &notifier, &input).await.unwrap().sent);
+    let messages = published(&moto);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].0.starts_with("[absa-drift] ALARM"), "{messages:?}");
+    assert!(messages[0].1.contains("s3://absa-data/reports/r.json"), "{messages:?}");
+
+    // A topic that does not exist: a typed error naming it.
+    let wrong =
+        SnsNotifier { client: notifier.client.clone(), topic_arn: "arn:aws:sns:us-east-1:123456789012:nope".into() };
+    let failure = pipeline_events::Failure { error: "E".into(), cause: "C".into(), failed_step: "S".into() };
+    let input = AlertInput { verdict: None, failure: Some(failure), run_id: Some("r1".into()) };
+    let err = alerter.run(&store, &wrong, &input).await.unwrap_err();
+    assert!(err.to_string().contains(":nope"), "{err}");
+}

@@ -1,0 +1,65 @@
+//! The monitor's report, as written to `reports/…/<batch>.json` and read
+//! by the HTML page and the metrics.
+
+use std::collections::BTreeMap;
+
+use drift_core::{ColumnDrift, DriftReport};
+use pipeline_events::{Counts, Severity};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConstraintViolation {
+    pub constraint_check_type: String,
+    pub feature_name: String,
+    pub description: String,
+    pub severity: ConstraintSeverity,
+}
+
+/// How much a violated constraint counts: an `error` is an alarm, a
+/// `warning` a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConstraintSeverity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TextDrift {
+    /// drift-core's Jensen-Shannon distance between word distributions.
+    pub vocabulary: ColumnDrift,
+    pub unseen_word_share_reference: Option<f64>,
+    pub unseen_word_share_current: Option<f64>,
+    /// The most frequent words of the batch that the reference never used.
+    pub new_words: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PredictionDrift {
+    /// Aspect → drift of its sentiment mix (aspects with enough rows).
+    pub sentiment_by_aspect: BTreeMap<String, ColumnDrift>,
+    /// Aspect → current sentiment shares.
+    pub current_sentiment_by_aspect: BTreeMap<String, BTreeMap<String, f64>>,
+    pub reference_sentiment_by_aspect: BTreeMap<String, BTreeMap<String, f64>>,
+}
+
+/// The report, as written to `reports/…/<batch>.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonitorReport {
+    pub batch_id: String,
+    pub dt: String,
+    pub hour: String,
+    pub model: String,
+    pub model_version: u32,
+    pub reference_rows: usize,
+    pub current_rows: usize,
+    pub severity: Severity,
+    pub severity_reasons: Vec<String>,
+    /// Per-column results with Evidently's `DataDriftTable` field names.
+    pub data_drift: DriftReport,
+    pub prediction_drift: PredictionDrift,
+    pub text_drift: TextDrift,
+    pub constraint_violations: Vec<ConstraintViolation>,
+    /// extract's counts, as transform passed them on.
+    pub extract_counts: Counts,
+}

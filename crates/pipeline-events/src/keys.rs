@@ -1,0 +1,98 @@
+//! The object-key layout of the pipeline's store (a local directory or
+//! the S3 data bucket). Every key is spelled here and nowhere else.
+//!
+//! ```text
+//! raw/…                                         input exports (raw/dt=…/hour=…/ for scheduled drops)
+//! clean/dt=YYYY-MM-DD/hour=HH/<batch>.parquet   extract: clean comments
+//! quarantine/<batch>.jsonl                      extract: rejected rows
+//! manifests/extract/<batch>.json                extract: the batch's counts (written last)
+//! predictions/dt=…/hour=…/<batch>.parquet       transform: the prediction table
+//! predictions/words/<batch>.json                transform: word counts
+//! reports/dt=…/hour=…/<batch>.json, .html       monitor: the report
+//! history/dt=…/HH-<batch>.jsonl                 monitor: one line of drift history
+//! alerts/sent/<id>.json                         alert: dedup claims
+//! alerts/state/<model>.json                     alert: cooldown state
+//! models/<name>/<version>/<file>                the model registry's versions
+//! models/<name>/<alias>.json                    the registry's aliases
+//! ```
+
+use crate::BatchHour;
+
+/// Where a raw file is put for a manual or local run.
+pub fn raw(file_name: &str) -> String {
+    format!("raw/{file_name}")
+}
+
+/// Where the files dropped during `hour` are put for the scheduled run.
+pub fn raw_drop(hour: BatchHour) -> String {
+    format!("raw/{hour}/")
+}
+
+pub fn clean_partition(hour: BatchHour, batch_id: &str) -> String {
+    format!("clean/{hour}/{batch_id}.parquet")
+}
+
+pub fn quarantine(batch_id: &str) -> String {
+    format!("quarantine/{batch_id}.jsonl")
+}
+
+pub fn extract_manifest(batch_id: &str) -> String {
+    format!("manifests/extract/{batch_id}.json")
+}
+
+pub fn prediction_partition(hour: BatchHour, batch_id: &str) -> String {
+    format!("predictions/{hour}/{batch_id}.parquet")
+}
+
+pub fn word_counts(batch_id: &str) -> String {
+    format!("predictions/words/{batch_id}.json")
+}
+
+/// The report's JSON and HTML keys.
+pub fn report(hour: BatchHour, batch_id: &str) -> (String, String) {
+    let base = format!("reports/{hour}/{batch_id}");
+    (format!("{base}.json"), format!("{base}.html"))
+}
+
+pub fn history(hour: BatchHour, batch_id: &str) -> String {
+    format!("history/dt={}/{}-{batch_id}.jsonl", hour.dt(), hour.hour())
+}
+
+/// `id` must already be one safe path segment.
+pub fn alert_claim(id: &str) -> String {
+    format!("alerts/sent/{id}.json")
+}
+
+/// `model` must already be one safe path segment.
+pub fn alert_cooldown(model: &str) -> String {
+    format!("alerts/state/{model}.json")
+}
+
+pub fn model_versions(name: &str) -> String {
+    format!("models/{name}/")
+}
+
+pub fn model_file(name: &str, version: u32, file: &str) -> String {
+    format!("models/{name}/{version}/{file}")
+}
+
+pub fn model_alias(name: &str, alias: &str) -> String {
+    format!("models/{name}/{alias}.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_documented_layout() {
+        let h = BatchHour::from_partition("2026-11-01", "05").unwrap();
+        assert_eq!(raw_drop(h), "raw/dt=2026-11-01/hour=05/");
+        assert_eq!(clean_partition(h, "b1"), "clean/dt=2026-11-01/hour=05/b1.parquet");
+        assert_eq!(prediction_partition(h, "b1"), "predictions/dt=2026-11-01/hour=05/b1.parquet");
+        assert_eq!(report(h, "b1").1, "reports/dt=2026-11-01/hour=05/b1.html");
+        assert_eq!(history(h, "b1"), "history/dt=2026-11-01/05-b1.jsonl");
+        assert_eq!(model_file("m", 3, "profile.json"), "models/m/3/profile.json");
+        assert_eq!(model_alias("m", "production"), "models/m/production.json");
+    }
+}

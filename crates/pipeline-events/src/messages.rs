@@ -1,0 +1,140 @@
+//! Every step's input and output, as the state machine passes them on.
+//! docs/events.md documents each with an example; its test parses them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::BatchHour;
+
+/// What extract is asked to read: exactly one of `key` (one file),
+/// `prefix` (every file under it, as one batch) or `scheduled_time` (the
+/// schedule's run time, `2026-11-02T06:00:00Z`: the files dropped in the
+/// hour before it, under [`crate::keys::raw_drop`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtractInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_time: Option<String>,
+}
+
+/// One hour's clean comments, as extract wrote them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partition {
+    pub dt: String,
+    pub hour: String,
+    pub key: String,
+    pub rows: u64,
+}
+
+/// `input_rows = clean_rows + quarantined_rows + duplicate_rows`, always.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub input_rows: u64,
+    pub clean_rows: u64,
+    pub quarantined_rows: u64,
+    pub duplicate_rows: u64,
+}
+
+/// What extract returns to the workflow (its manifest holds the same).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtractOutput {
+    pub batch_id: String,
+    pub inputs: Vec<String>,
+    pub partitions: Vec<Partition>,
+    pub quarantine_key: Option<String>,
+    pub manifest_key: String,
+    pub counts: Counts,
+    /// Rejected rows per reason code.
+    pub reasons: BTreeMap<String, u64>,
+}
+
+/// One hour's rows of the prediction table, as transform wrote them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PredictionPartition {
+    pub dt: String,
+    pub hour: String,
+    pub key: String,
+    pub comments: u64,
+    pub rows: u64,
+}
+
+/// What transform returns to the workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransformOutput {
+    pub batch_id: String,
+    pub model: String,
+    pub model_version: u32,
+    pub partitions: Vec<PredictionPartition>,
+    pub words_key: String,
+    /// extract's counts, carried for the monitor's data-quality checks.
+    pub extract_counts: Counts,
+}
+
+/// How worried to be; the monitor's rules decide, the alert step and the
+/// state machine's `Choice` act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Ok,
+    Warning,
+    Alarm,
+}
+
+/// What monitor returns and the workflow branches on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub batch_id: String,
+    pub dt: String,
+    pub hour: String,
+    pub drift_detected: bool,
+    pub severity: Severity,
+    pub share_of_drifted_columns: f64,
+    pub drifted_columns: Vec<String>,
+    pub report_key: String,
+    pub html_key: String,
+}
+
+impl Verdict {
+    /// The batch's hour; `None` only for a hand-written verdict with a
+    /// malformed `dt` or `hour`.
+    pub fn batch_hour(&self) -> Option<BatchHour> {
+        BatchHour::from_partition(&self.dt, &self.hour)
+    }
+}
+
+/// A failure the workflow caught (Step Functions' `Error` and `Cause`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub error: String,
+    pub cause: String,
+    pub failed_step: String,
+}
+
+/// Exactly one of `verdict` and `failure`; `run_id` names the workflow
+/// run (the execution name) and dedups failure alerts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<Verdict>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertOutput {
+    pub sent: bool,
+    /// Why it was or was not sent.
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}

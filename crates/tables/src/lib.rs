@@ -1,0 +1,86 @@
+//! The pipeline's tables, as Parquet:
+//!
+//! - [`clean`]: the comments extract keeps, without personal data;
+//! - [`predictions`]: the table the monitor watches, one row per
+//!   (comment, aspect), which transform and training write;
+//! - [`profile`]: the reference profile of the prediction table.
+//!
+//! Both tables go through one codec: Snappy-compressed, so the same rows
+//! always give the same bytes, and read back with every column checked.
+
+pub mod clean;
+pub mod predictions;
+pub mod profile;
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayRef, RecordBatch};
+use arrow::datatypes::Schema;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+pub use clean::CleanComment;
+pub use predictions::{NO_ASPECT, PredictionRow};
+
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    #[error("Parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    #[error("Arrow: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+    #[error("column '{column}' is missing")]
+    Missing { column: String },
+    #[error("column '{column}' is {found}, expected {expected}")]
+    Column { column: String, found: String, expected: String },
+    #[error("row {row}, column '{column}': {problem}")]
+    Value { row: usize, column: &'static str, problem: String },
+}
+
+/// Writes one batch of `schema`'s columns as Snappy Parquet.
+fn write(schema: Schema, columns: Vec<ArrayRef>) -> Result<Vec<u8>, TableError> {
+    let batch = RecordBatch::try_new(Arc::new(schema), columns)?;
+    let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
+    let mut out = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut out, batch.schema(), Some(props))?;
+    writer.write(&batch)?;
+    writer.close()?;
+    Ok(out)
+}
+
+/// Reads every record batch, after checking that each column of `schema`
+/// is there with its type.
+fn read(bytes: &[u8], schema: &Schema) -> Result<Vec<RecordBatch>, TableError> {
+    let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))?.build()?;
+    let mut batches = Vec::new();
+    for batch in reader {
+        let batch = batch?;
+        for field in schema.fields() {
+            match batch.column_by_name(field.name()) {
+                Some(c) if c.data_type() == field.data_type() => {}
+                Some(c) => {
+                    return Err(TableError::Column {
+                        column: field.name().clone(),
+                        found: c.data_type().to_string(),
+                        expected: field.data_type().to_string(),
+                    });
+                }
+                None => return Err(TableError::Missing { column: field.name().clone() }),
+            }
+        }
+        batches.push(batch);
+    }
+    Ok(batches)
+}
+
+/// A column [`read`] has checked.
+fn column<'b>(batch: &'b RecordBatch, name: &str) -> &'b dyn Array {
+    batch.column_by_name(name).expect("checked by read").as_ref()
+}
+
+/// A decimal id as the tables store it (text: ids exceed JavaScript's and
+/// Evidently's float precision).
+fn parse_id(value: &str, row: usize, column: &'static str) -> Result<u64, TableError> {
+    value.parse().map_err(|_| TableError::Value { row, column, problem: format!("'{value}' is not an id") })
+}
