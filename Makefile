@@ -52,12 +52,13 @@ lambdas: ## The four Lambda zips for arm64 (cargo-lambda from PyPI into .venv-ca
 	PATH="$(CURDIR)/.venv-cargo-lambda/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip -p lambdas
 	ls -l target/lambda/*/bootstrap.zip
 
-deploy: lambdas build-train ## Deploy to AWS with Terraform, then upload the model (needs AWS credentials and TF_VAR_pseudonym_key; see README)
-	terraform -chdir=infra/terraform init -input=false
+deploy: lambdas build ## Deploy to AWS with Terraform, then upload the model (needs AWS credentials and TF_VAR_pseudonym_key; see README)
+	test -f infra/terraform/backend.hcl || { echo "infra/terraform/backend.hcl is missing: run the one-time bootstrap (docs/deploying.md)"; exit 1; }
+	terraform -chdir=infra/terraform init -input=false -backend-config=backend.hcl
 	terraform -chdir=infra/terraform apply -input=false
 	terraform -chdir=infra/terraform output -json > .deploy-outputs.json
 	test -f .local/registry/models/absa-sentiment/production.json || \
-		$(BIN) train --data data/train --out .local/model --registry .local/registry
+		$(BIN) publish --model data/model --store .local/registry
 	bash scripts/python-venv.sh .venv-local scripts/local/requirements.txt
 	.venv-local/bin/python scripts/local/run_once.py --outputs .deploy-outputs.json --registry .local/registry
 

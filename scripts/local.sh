@@ -26,6 +26,9 @@ set +a
 export AWS_ENDPOINT_URL=http://localhost:4566
 bash scripts/python-venv.sh .venv-local scripts/local/requirements.txt
 tflocal=(.venv-local/bin/tflocal -chdir=infra/terraform)
+# LocalStack's deployment keeps its state on this machine: an override file
+# (git-ignored) replaces the S3 backend that real deployments use.
+printf '# written by scripts/local.sh\nterraform {\n  backend "local" {}\n}\n' >infra/terraform/local_backend_override.tf
 
 case "${1:-up}" in
 up)
@@ -42,8 +45,8 @@ up)
   "${tflocal[@]}" apply -auto-approve -input=false
   "${tflocal[@]}" output -json >.local-outputs.json
   if [ ! -f .local/registry/models/absa-sentiment/production.json ]; then
-    cargo build --release --locked -p absa-drift-cli --features train
-    target/release/absa-drift train --data data/train --out .local/model --registry .local/registry
+    cargo build --release --locked -p absa-drift-cli
+    target/release/absa-drift publish --model data/model --store .local/registry
   fi
   .venv-local/bin/python scripts/local/run_once.py --outputs .local-outputs.json \
     --registry .local/registry --batch data/hourly/2026-11-02T00.csv --reports .local/reports

@@ -4,7 +4,7 @@
 #
 #   scripts/python-venv.sh                      .venv: Evidently, scipy, XGBoost (fixtures, benchmarks)
 #   scripts/python-venv.sh .venv-mlflow FILE…   another venv with other requirements
-#   PYTHON=python3.13 scripts/python-venv.sh …  with another interpreter
+#   PYTHON=python3.12 scripts/python-venv.sh …  with another interpreter
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=${1:-.venv}

@@ -1,14 +1,32 @@
 #!/usr/bin/env bash
-# Debian packages the build and tests need: xgboost-rs (training only)
-# compiles XGBoost 1.6.2 from source with cmake and bindgen (libclang);
-# the monitor's HTML report is checked in headless Chromium. Installs them
-# when missing; does nothing when they are there.
+# The Debian packages that `make test` (and `make model`) need, installed
+# with apt-get when missing; `make run` needs none of them.
+#
+# - cmake, g++ and libclang: xgboost-rs builds XGBoost's C++ from source
+#   for training, and its bindgen loads libclang;
+# - a Chromium-based browser: a test opens the HTML report headless.
+#
+# Each is detected by what the build or the test really uses (see
+# scripts/detect.sh, tested by tests/system_deps_test.sh), not by a look-alike:
+# libclang-cpp.so is not libclang.
+#
+#   scripts/system-deps.sh            install what is missing
+#   scripts/system-deps.sh --missing  print the missing packages, install nothing
 set -euo pipefail
+here=$(dirname "$0")
+# shellcheck source=scripts/detect.sh
+source "$here/detect.sh"
+
 missing=()
 command -v cmake >/dev/null || missing+=(cmake)
-ls /usr/lib/llvm-*/lib/libclang.so* >/dev/null 2>&1 || ls /usr/lib/*/libclang*.so* >/dev/null 2>&1 || missing+=(libclang-dev)
+has_libclang / || missing+=(libclang-dev)
 command -v c++ >/dev/null || missing+=(g++)
-command -v chromium >/dev/null || missing+=(chromium)
+find_browser >/dev/null || missing+=(chromium)
+
+if [ "${1:-}" = "--missing" ]; then
+  echo "${missing[*]}"
+  exit 0
+fi
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi

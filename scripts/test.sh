@@ -3,10 +3,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
+# The report test's browser: Debian's chromium here, the runner's Chrome on GitHub.
+# shellcheck source=scripts/detect.sh
+source scripts/detect.sh
+ABSA_BROWSER=$(find_browser)
+export ABSA_BROWSER
 bash scripts/python-venv.sh .venv-mlflow scripts/mlflow/requirements.txt
 bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt
 bash scripts/python-venv.sh .venv-cargo-lambda scripts/cargo-lambda/requirements.txt
-PYTHON=$(bash scripts/python313.sh) bash scripts/python-venv.sh .venv-localstack scripts/localstack/requirements.txt
+bash scripts/python-venv.sh .venv-localstack scripts/localstack/requirements.txt
 bash scripts/check-infra.sh
 # Incremental state only helps the next build on this machine; a CI clone has none.
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
@@ -15,6 +20,8 @@ cargo clippy --locked --workspace --all-targets --all-features -- -D warnings
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+# What scripts/system-deps.sh decides, on fake directory layouts.
+bash tests/system_deps_test.sh 2>&1 | tee -a "$log" || status=$?
 # The Lambda binaries too (the Step Functions test runs them). --all-targets
 # resolves features as cargo test does (dev-dependencies included), so the test
 # run reuses every artifact; --bins alone resolved them differently and built

@@ -203,11 +203,10 @@ def main(bin_dir):
     front_end = None
     ok = False
     try:
-        # The model, trained once into a local registry; both runs use it.
+        # The bundled model, published into a local registry; both runs use it.
         registry = work / "registry"
         subprocess.run(
-            [bin_dir / "absa-drift", "train", "--data", "data/train", "--out", work / "model",
-             "--registry", registry, "--max-rounds", "150", "--threads", "2"],
+            [bin_dir / "absa-drift", "publish", "--model", "data/model", "--store", registry],
             cwd=REPO, check=True, stdout=subprocess.DEVNULL,
         )
 

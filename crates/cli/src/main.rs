@@ -3,6 +3,7 @@
 mod dataset;
 mod drift_command;
 mod pandas_csv;
+mod publish_command;
 mod run_command;
 mod simulate_command;
 mod text_report;
@@ -36,6 +37,9 @@ enum Command {
     /// model, its metrics and its reference profile.
     #[cfg(feature = "train")]
     Train(train_command::TrainArgs),
+    /// Publish a model directory (default: the bundled data/model) to a
+    /// local registry as its next version, and point an alias at it.
+    Publish(publish_command::PublishArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "train")]
         Command::Train(args) => train_command::run(&args).map_err(|e| e.to_string()),
         Command::Run(args) => run_command::run(&args).map_err(|e| e.to_string()),
+        Command::Publish(args) => publish_command::run(&args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use absa_model::MODEL_FILES;
 use alert::Alerter;
 use asl::{Invoker, Outcome, TaskFailure, execute};
 use clap::Args;
@@ -19,8 +18,7 @@ use serde_json::Value;
 use taxonomy::Taxonomy;
 use transform::Transformer;
 
-const MODEL: &str = "absa-sentiment";
-const ALIAS: &str = "production";
+use crate::publish_command::{ALIAS, MODEL};
 /// Pseudonyms only need a stable key locally; deployments set their own.
 const LOCAL_PSEUDONYM_KEY: &str = "absa-drift local runs only: not a secret";
 
@@ -63,6 +61,8 @@ pub enum RunError {
     Workflow(#[from] asl::WorkflowError),
     #[error("model registry: {0}")]
     Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Publish(#[from] crate::publish_command::PublishError),
     #[error("store: {0}")]
     Store(#[from] pipeline_store::StoreError),
 }
@@ -124,24 +124,6 @@ impl Invoker for LocalFunctions<'_> {
     }
 }
 
-/// Publishes the model files in `dir` (as `absa-drift train --out` writes
-/// them) as the next version and points the production alias at it.
-async fn publish_model(store: &LocalDirStore, dir: &Path) -> Result<u32, RunError> {
-    let files = MODEL_FILES
-        .iter()
-        .map(|name| {
-            let path = dir.join(name);
-            std::fs::read(&path)
-                .map(|bytes| (*name, bytes))
-                .map_err(|e| RunError::File { path, message: e.to_string() })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let registry = ModelRegistry::new(store);
-    let version = registry.publish(MODEL, &files).await?;
-    registry.set_alias(MODEL, ALIAS, version).await?;
-    Ok(version)
-}
-
 /// (batch name, bytes) of every batch to replay, in order.
 fn batches(args: &RunArgs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
     let read =
@@ -192,7 +174,7 @@ pub fn run(args: &RunArgs) -> Result<(), RunError> {
     match runtime.block_on(ModelRegistry::new(&store).resolve(MODEL, ALIAS)) {
         Ok(version) => println!("model {MODEL} version {version} ('{ALIAS}' in {})", args.store.display()),
         Err(RegistryError::NoAlias { .. }) => {
-            let version = runtime.block_on(publish_model(&store, &args.model))?;
+            let version = runtime.block_on(crate::publish_command::publish(&store, &args.model, MODEL, ALIAS))?;
             println!(
                 "no '{ALIAS}' model in {} yet: published {} as version {version}",
                 args.store.display(),
