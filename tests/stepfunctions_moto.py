@@ -316,10 +316,14 @@ def main(bin_dir):
         inbox.mkdir()
         for path in inputs:
             shutil.copy(path, inbox / path.name)
-        local = subprocess.run([bin_dir / "absa-drift", "run", "--store", store, "--input", inbox],
-                               cwd=REPO, env={**base_env, "ABSA_PSEUDONYM_KEY": PSEUDONYM_KEY},
-                               check=True, capture_output=True, text=True).stdout
+        local_run = subprocess.run([bin_dir / "absa-drift", "run", "--store", store, "--input", inbox],
+                                   cwd=REPO, env={**base_env, "ABSA_PSEUDONYM_KEY": PSEUDONYM_KEY},
+                                   capture_output=True, text=True)
+        local = local_run.stdout
         print(local)
+        # The wrong-header file's execution fails, so the command exits 1, as documented.
+        check(local_run.returncode == 1, f"absa-drift run exits 1 when an execution failed ({local_run.returncode}: "
+                                         f"{local_run.stderr.strip()})")
         embedded = dir_objects(store)
         compare_runs(cloud, embedded, verdicts, store, published(moto_url))
         ok = True

@@ -42,6 +42,9 @@ enum Command {
     Publish(publish_command::PublishArgs),
 }
 
+/// Exit codes: 0 when everything worked (for `drift`, whether or not it
+/// found drift), 1 when `run` finished but some of its executions failed,
+/// 2 for bad input or any other error, with one line on stderr.
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -49,7 +52,13 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate_command::run(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "train")]
         Command::Train(args) => train_command::run(&args).map_err(|e| e.to_string()),
-        Command::Run(args) => run_command::run(&args).map_err(|e| e.to_string()),
+        Command::Run(args) => match run_command::run(&args) {
+            Ok(s) if s.failed > 0 => {
+                eprintln!("absa-drift: {} of {} executions failed (see above)", s.failed, s.executions);
+                return ExitCode::from(1);
+            }
+            other => other.map(drop).map_err(|e| e.to_string()),
+        },
         Command::Publish(args) => publish_command::run(&args).map_err(|e| e.to_string()),
     };
     match result {

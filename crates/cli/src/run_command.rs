@@ -4,6 +4,7 @@
 //! libraries, the object store is a local directory and alerts go to
 //! `<store>/alerts.jsonl`. One execution per hourly batch.
 
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use alert::Alerter;
@@ -19,8 +20,9 @@ use taxonomy::Taxonomy;
 use transform::Transformer;
 
 use crate::publish_command::{ALIAS, MODEL};
-/// Pseudonyms only need a stable key locally; deployments set their own.
-const LOCAL_PSEUDONYM_KEY: &str = "absa-drift local runs only: not a secret";
+/// The store's own pseudonym key, made on first use when
+/// `ABSA_PSEUDONYM_KEY` is not set (dot files are not objects of the store).
+const KEY_FILE: &str = ".pseudonym-key";
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -124,6 +126,46 @@ impl Invoker for LocalFunctions<'_> {
     }
 }
 
+/// The pseudonym key of a local store: `<store>/.pseudonym-key`, 32 random
+/// bytes (hex) made on first use, readable by the owner only and never
+/// printed. A fixed, public key would let anyone reverse the pseudonyms of
+/// known user ids.
+fn store_key(store: &Path) -> Result<String, RunError> {
+    let path = store.join(KEY_FILE);
+    let file_error = |e: std::io::Error| RunError::File { path: path.clone(), message: e.to_string() };
+    match std::fs::read_to_string(&path) {
+        Ok(key) => return Ok(key.trim().to_owned()),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(file_error(e)),
+        Err(_) => {}
+    }
+    let mut random = [0u8; 32];
+    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut random)).map_err(file_error)?;
+    let key: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(store).map_err(file_error)?;
+    // Written whole to a temporary file, then linked into place: a second
+    // run at the same moment sees no key or a whole one, never half of one.
+    let tmp = store.join(format!("{KEY_FILE}.tmp-{}", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(&tmp).and_then(|mut f| f.write_all(key.as_bytes()).and_then(|()| f.sync_all())).map_err(file_error)?;
+    let linked = std::fs::hard_link(&tmp, &path);
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {}
+        // Another run made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return store_key(store),
+        Err(e) => return Err(file_error(e)),
+    }
+    println!(
+        "made a pseudonym key for {} in {} (owner-only; set ABSA_PSEUDONYM_KEY to use your own)",
+        store.display(),
+        path.display()
+    );
+    Ok(key)
+}
+
 /// (batch name, bytes) of every batch to replay, in order.
 fn batches(args: &RunArgs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
     let read =
@@ -162,7 +204,16 @@ fn batches(args: &RunArgs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
         .collect()
 }
 
-pub fn run(args: &RunArgs) -> Result<(), RunError> {
+/// How many executions ran and how many of them failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunSummary {
+    pub executions: usize,
+    pub failed: usize,
+}
+
+/// Runs every batch, each as one execution; a failed execution does not
+/// stop the others, and is counted in the summary.
+pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
     let doc: Value = std::fs::read_to_string(&args.state_machine)
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
@@ -184,7 +235,10 @@ pub fn run(args: &RunArgs) -> Result<(), RunError> {
         Err(e) => return Err(e.into()),
     }
 
-    let key = pipeline_store::env_or("ABSA_PSEUDONYM_KEY", LOCAL_PSEUDONYM_KEY);
+    let key = match std::env::var("ABSA_PSEUDONYM_KEY") {
+        Ok(key) => key,
+        Err(_) => store_key(&args.store)?,
+    };
     let mut functions = LocalFunctions {
         runtime: &runtime,
         store: &store,
@@ -203,6 +257,7 @@ pub fn run(args: &RunArgs) -> Result<(), RunError> {
         notifier: LocalNotifier { path: args.store.join("alerts.jsonl") },
     };
     let mut latest_report = None;
+    let mut summary = RunSummary { executions: 0, failed: 0 };
     println!("{:<22} {:>5} {:>5} {:>6}  {:<8} alert", "batch", "rows", "bad", "drift", "severity");
     for (name, bytes) in batches(args)? {
         let key = keys::raw(&name);
@@ -210,6 +265,7 @@ pub fn run(args: &RunArgs) -> Result<(), RunError> {
         let execution = format!("local-{}", name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-"));
         let mut visited = Vec::new();
         let outcome = execute(&doc, serde_json::json!({ "key": key }), &execution, &mut functions, &mut visited)?;
+        summary.executions += 1;
         match outcome {
             Outcome::Succeeded(out) => {
                 let counts = &out["extract"]["counts"];
@@ -228,6 +284,7 @@ pub fn run(args: &RunArgs) -> Result<(), RunError> {
                 latest_report = out["verdict"]["html_key"].as_str().map(|k| args.store.join(k));
             }
             Outcome::Failed(f) => {
+                summary.failed += 1;
                 // The state before the first `…Failed` one is the step that failed.
                 let step = visited.iter().position(|s| s.ends_with("Failed")).and_then(|i| i.checked_sub(1));
                 println!(
@@ -242,5 +299,5 @@ pub fn run(args: &RunArgs) -> Result<(), RunError> {
     if let Some(report) = latest_report {
         println!("latest report: {} (alerts: {})", report.display(), args.store.join("alerts.jsonl").display());
     }
-    Ok(())
+    Ok(summary)
 }

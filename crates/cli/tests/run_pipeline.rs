@@ -14,8 +14,11 @@ fn repo(path: &str) -> String {
     format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn run(store: &std::path::Path, extra: &[&str]) -> String {
+/// `absa-drift run` with these arguments; its stdout, after checking its
+/// exit code (0: every execution succeeded, 1: some failed).
+fn run(store: &std::path::Path, extra: &[&str], exit_code: i32) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_absa-drift"))
+        .env_remove("ABSA_PSEUDONYM_KEY")
         .args([
             "run",
             "--store",
@@ -27,7 +30,7 @@ fn run(store: &std::path::Path, extra: &[&str]) -> String {
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(exit_code), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     stdout
 }
 
@@ -39,7 +42,7 @@ fn the_pipeline_runs_locally_from_the_state_machine_document() {
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     runtime.block_on(publish(&LocalDirStore::new(&store), &trained, "production")).unwrap();
 
-    let stdout = run(&store, &["--scenario", "aspect_mix", "--from-hour", "2", "--hours", "4"]);
+    let stdout = run(&store, &["--scenario", "aspect_mix", "--from-hour", "2", "--hours", "4"], 0);
     let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("2026-11-01T")).collect();
     assert_eq!(lines.len(), 4, "{stdout}");
     for (hour, line) in lines.iter().enumerate() {
@@ -54,8 +57,18 @@ fn the_pipeline_runs_locally_from_the_state_machine_document() {
     let report = stdout.lines().find_map(|l| l.strip_prefix("latest report: ")).unwrap().split(" (").next().unwrap();
     assert!(std::fs::read_to_string(report).unwrap().contains("<svg"), "{report}");
 
-    // A file with a wrong header: Catch, failure alert, the execution fails.
-    let stdout = run(&store, &["--input", &repo("tests/fixtures/bad/wrong_header.csv")]);
+    // No ABSA_PSEUDONYM_KEY: the store got a random key of its own, owner-only,
+    // never printed, and kept for the next run.
+    let key_file = store.join(".pseudonym-key");
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    assert!(key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()), "32 random bytes in hex");
+    assert!(!stdout.contains(&key), "the key is never printed");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+
+    // A file with a wrong header: Catch, failure alert, the execution
+    // fails, and so does the command (exit code 1), for scripts and CI.
+    let stdout = run(&store, &["--input", &repo("tests/fixtures/bad/wrong_header.csv")], 1);
     assert!(
         stdout.contains("wrong_header.csv       FAILED at Extract: ExtractError: raw/wrong_header.csv"),
         "{stdout}"
@@ -63,4 +76,5 @@ fn the_pipeline_runs_locally_from_the_state_machine_document() {
     let alerts = std::fs::read_to_string(store.join("alerts.jsonl")).unwrap();
     let last: serde_json::Value = serde_json::from_str(alerts.lines().last().unwrap()).unwrap();
     assert_eq!(last["subject"], "[absa-drift] pipeline FAILED at Extract: ExtractError");
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key, "the store's key is reused");
 }

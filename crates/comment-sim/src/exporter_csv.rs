@@ -1,7 +1,9 @@
 //! The TikTok comment-exporter CSV, byte for byte as users have it: a UTF-8
 //! byte-order mark, every field quoted, ids as Excel text formulas
 //! (`="7226…"`, so spreadsheets keep all 19 digits), times as
-//! `DD/MM/YYYY, HH:MM:SS`, `Yes`/`No` flags and empty cells for absent values.
+//! `DD/MM/YYYY, HH:MM:SS`, `Yes`/`No` flags and empty cells for absent
+//! values. As the real exporter does (tests/fixtures/real-export), replies
+//! leave `Reply Count` and `Pinned to Top` empty.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -18,6 +20,11 @@ pub fn write_exporter_csv(comments: &[Comment], out: &mut impl Write) -> io::Res
     out.write_all(BOM)?;
     write_row(out, HEADER.iter().map(|h| h.to_string()))?;
     for c in comments {
+        // Only top-level comments have replies and can be pinned.
+        let (reply_count, pinned) = match c.reply_to {
+            None => (c.reply_count.to_string(), yes_no(c.pinned)),
+            Some(_) => (String::new(), String::new()),
+        };
         write_row(
             out,
             [
@@ -30,8 +37,8 @@ pub fn write_exporter_csv(comments: &[Comment], out: &mut impl Write) -> io::Res
                 format_time(c.time),
                 c.digg_count.to_string(),
                 yes_no(c.author_digged),
-                c.reply_count.to_string(),
-                yes_no(c.pinned),
+                reply_count,
+                pinned,
                 format!("https://www.tiktok.com/@{}", c.user.username),
             ],
         )?;

@@ -504,6 +504,7 @@ fn link_replies(rng: &mut Rng, comments: &mut [Comment]) {
             continue;
         }
         comments[i].reply_to = Some(comments[parent].id);
+        comments[i].pinned = false; // only top-level comments can be pinned
         comments[i].text = format!("@{} {}", comments[parent].user.nickname, comments[i].text);
         comments[parent].reply_count += 1;
     }

@@ -39,6 +39,24 @@ fn rows_carry_excel_ids_exporter_times_flags_and_homepages() {
     let line = text.lines().find(|l| l.starts_with(&format!("\"=\"\"{}\"\"\"", reply.id))).unwrap();
     assert!(line.contains(&format!(",\"=\"\"{}\"\"\",", reply.reply_to.unwrap())), "{line}");
     assert!(text.lines().any(|l| l.contains("\"\",\"=\"\"")), "an empty reply cell");
+    // As real exports (tests/fixtures/real-export): a reply's Reply Count and
+    // Pinned to Top are empty; a top-level comment's are a number and Yes/No.
+    assert_eq!(&cells(line)[9..11], ["", ""], "{line}");
+    assert!(cells(first)[9].parse::<u32>().is_ok() && ["Yes", "No"].contains(&cells(first)[10].as_str()), "{first}");
+}
+
+/// The cells of one exporter CSV line (no line breaks inside it).
+fn cells(line: &str) -> Vec<String> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line.trim_start_matches('\u{feff}').as_bytes())
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]

@@ -190,22 +190,24 @@ fn parse_row(record: &csv::ByteRecord) -> Result<ExportedComment, FieldError> {
 /// Validates one row given as the exporter's twelve cells, in [`HEADER`]
 /// order: the one validation every input format (CSV, JSON Lines, Parquet)
 /// goes through.
+///
+/// The real exporter leaves `Reply Count` and `Pinned to Top` empty on
+/// replies (replies nest one level only, and only top-level comments can
+/// be pinned), so on a reply an empty cell reads as 0 and No. Everywhere
+/// else, and for `Digg Count` and `Author Digged` (which real exports
+/// always fill), an empty cell is an error.
 pub fn parse_fields(fields: &[&str]) -> Result<ExportedComment, FieldError> {
     if fields.len() != HEADER.len() {
         return Err((None, RowErrorReason::FieldCount { found: fields.len() }));
     }
     let id = |i: usize| parse_id(fields[i]).ok_or((Some(HEADER[i]), RowErrorReason::BadId(shorten(fields[i]))));
-    let count = |i: usize| {
-        fields[i].trim().parse::<u64>().map_err(|_| (Some(HEADER[i]), RowErrorReason::BadCount(shorten(fields[i]))))
-    };
-    let flag = |i: usize| match fields[i].trim() {
-        "Yes" => Ok(true),
-        "No" => Ok(false),
-        other => Err((Some(HEADER[i]), RowErrorReason::BadFlag(shorten(other)))),
-    };
+    let reply_to = if fields[1].trim().is_empty() { None } else { Some(id(1)?) };
+    let empty_on_reply = |i: usize| reply_to.is_some() && fields[i].trim().is_empty();
+    let count = |i: usize| if empty_on_reply(i) { Ok(0) } else { count_always(fields, i) };
+    let flag = |i: usize| if empty_on_reply(i) { Ok(false) } else { flag_always(fields, i) };
     Ok(ExportedComment {
         comment_id: id(0)?,
-        reply_to: if fields[1].trim().is_empty() { None } else { Some(id(1)?) },
+        reply_to,
         user_id: id(2)?,
         username: fields[3].to_owned(),
         nickname: fields[4].to_owned(),
@@ -214,12 +216,26 @@ pub fn parse_fields(fields: &[&str]) -> Result<ExportedComment, FieldError> {
             _ => fields[5].to_owned(),
         },
         time: parse_time(fields[6]).ok_or((Some(HEADER[6]), RowErrorReason::BadTime(shorten(fields[6]))))?,
-        digg_count: count(7)?,
-        author_digged: flag(8)?,
+        digg_count: count_always(fields, 7)?,
+        author_digged: flag_always(fields, 8)?,
         reply_count: count(9)?,
         pinned: flag(10)?,
         homepage: fields[11].to_owned(),
     })
+}
+
+/// A count that must be present, reply or not.
+fn count_always(fields: &[&str], i: usize) -> Result<u64, FieldError> {
+    fields[i].trim().parse::<u64>().map_err(|_| (Some(HEADER[i]), RowErrorReason::BadCount(shorten(fields[i]))))
+}
+
+/// A Yes/No flag that must be present, reply or not.
+fn flag_always(fields: &[&str], i: usize) -> Result<bool, FieldError> {
+    match fields[i].trim() {
+        "Yes" => Ok(true),
+        "No" => Ok(false),
+        other => Err((Some(HEADER[i]), RowErrorReason::BadFlag(shorten(other)))),
+    }
 }
 
 fn shorten(value: &str) -> String {
