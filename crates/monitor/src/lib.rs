@@ -98,17 +98,15 @@ async fn load<S: ObjectStore, M: ObjectStore>(
     let reference =
         registry.parsed_file(model, version, "reference.parquet", tables::predictions::from_parquet).await?;
     let profile: Profile = registry.parsed_file(model, version, "profile.json", |b| serde_json::from_slice(b)).await?;
-    let read_err = |key: &str| {
-        let key = key.to_owned();
-        move |e: &dyn std::fmt::Display| MonitorError::Read { key, message: e.to_string() }
-    };
+    let read_err =
+        |key: &str, e: &dyn std::fmt::Display| MonitorError::Read { key: key.to_owned(), message: e.to_string() };
     let mut current = Vec::new();
     for p in &batch.partitions {
-        let rows = tables::predictions::from_parquet(&store.get(&p.key).await?).map_err(|e| read_err(&p.key)(&e))?;
+        let rows = tables::predictions::from_parquet(&store.get(&p.key).await?).map_err(|e| read_err(&p.key, &e))?;
         current.extend(rows);
     }
     let words: BTreeMap<String, u64> =
-        serde_json::from_slice(&store.get(&batch.words_key).await?).map_err(|e| read_err(&batch.words_key)(&e))?;
+        serde_json::from_slice(&store.get(&batch.words_key).await?).map_err(|e| read_err(&batch.words_key, &e))?;
     Ok((hour, Inputs { reference, profile, current, words }))
 }
 

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray, TimestampSecondArray};
+use arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch, StringArray, TimestampSecondArray,
+};
 use arrow::datatypes::{DataType, Field, Int64Type, Schema, TimeUnit, TimestampSecondType};
 
 use crate::{TableError, column, parse_id};
@@ -63,7 +65,7 @@ pub fn to_parquet(rows: &[CleanComment]) -> Result<Vec<u8>, TableError> {
         Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.source_key))),
         Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| int(r.source_row)))),
     ];
-    crate::write(schema(), columns)
+    crate::write(&RecordBatch::try_new(Arc::new(schema()), columns)?)
 }
 
 /// Reads a clean partition back; anything but extract's own schema is an

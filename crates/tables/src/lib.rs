@@ -12,9 +12,7 @@ pub mod clean;
 pub mod predictions;
 pub mod profile;
 
-use std::sync::Arc;
-
-use arrow::array::{Array, ArrayRef, RecordBatch};
+use arrow::array::{Array, RecordBatch};
 use arrow::datatypes::Schema;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -38,13 +36,12 @@ pub enum TableError {
     Value { row: usize, column: &'static str, problem: String },
 }
 
-/// Writes one batch of `schema`'s columns as Snappy Parquet.
-fn write(schema: Schema, columns: Vec<ArrayRef>) -> Result<Vec<u8>, TableError> {
-    let batch = RecordBatch::try_new(Arc::new(schema), columns)?;
+/// Writes one record batch as Snappy Parquet.
+fn write(batch: &RecordBatch) -> Result<Vec<u8>, TableError> {
     let props = WriterProperties::builder().set_compression(Compression::SNAPPY).build();
     let mut out = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut out, batch.schema(), Some(props))?;
-    writer.write(&batch)?;
+    writer.write(batch)?;
     writer.close()?;
     Ok(out)
 }

@@ -83,8 +83,7 @@ pub fn to_record_batch(rows: &[PredictionRow]) -> Result<RecordBatch, TableError
 
 /// Snappy-compressed Parquet; the same rows always give the same bytes.
 pub fn to_parquet(rows: &[PredictionRow]) -> Result<Vec<u8>, TableError> {
-    let batch = to_record_batch(rows)?;
-    crate::write(schema(), batch.columns().to_vec())
+    crate::write(&to_record_batch(rows)?)
 }
 
 /// Reads a prediction partition (or a reference table) back; anything
