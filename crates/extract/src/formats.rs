@@ -29,9 +29,11 @@ pub struct Rejected {
     /// `bad_type`, `too_long`.
     pub reason: &'static str,
     pub message: String,
-    /// The row exactly as it stands in the file (CSV, JSON), or as JSON
-    /// of its cells (Parquet).
-    pub raw: String,
+    /// The row's twelve cells in the exporter's order, when it has them
+    /// (not for a row with the wrong number of fields, invalid UTF-8 or
+    /// invalid JSON). Extract drops or pseudonymises the identity cells
+    /// before anything is written; the raw file keeps the original.
+    pub cells: Option<Vec<String>>,
 }
 
 /// Why a whole file cannot be read; none of its rows is used.
@@ -78,17 +80,18 @@ pub fn read(bytes: &[u8]) -> Result<(Format, Rows), FormatError> {
     Ok((format, rows))
 }
 
-fn rejected(row: usize, line: u64, (field, reason): tiktok_export::FieldError, raw: String) -> Rejected {
-    let e = tiktok_export::RowError { row, line, field, reason, raw };
+fn rejected(e: tiktok_export::RowError) -> Rejected {
     let message = e.to_string();
-    Rejected { row, line, field: e.field, reason: e.reason.code(), message, raw: e.raw }
+    Rejected { row: e.row, line: e.line, field: e.field, reason: e.reason.code(), message, cells: e.cells }
+}
+
+/// A row that failed `tiktok_export::parse_fields`, with its cells.
+fn rejected_cells(row: usize, line: u64, (field, reason): tiktok_export::FieldError, cells: Vec<String>) -> Rejected {
+    rejected(tiktok_export::RowError { row, line, field, reason, raw: String::new(), cells: Some(cells) })
 }
 
 fn read_csv(bytes: &[u8]) -> Result<Rows, FormatError> {
-    Ok(tiktok_export::read(bytes)?
-        .into_iter()
-        .map(|r| r.map_err(|e| rejected(e.row, e.line, (e.field, e.reason), e.raw)))
-        .collect())
+    Ok(tiktok_export::read(bytes)?.into_iter().map(|r| r.map_err(rejected)).collect())
 }
 
 fn read_jsonl(bytes: &[u8]) -> Rows {
@@ -109,7 +112,7 @@ fn read_jsonl(bytes: &[u8]) -> Rows {
                 "row {row} (line {line_no}){}: {message}",
                 field.map(|f| format!(", field '{f}'")).unwrap_or_default()
             ),
-            raw: text.clone(),
+            cells: None,
         };
         if std::str::from_utf8(line).is_err() {
             rows.push(Err(fail(None, "not_utf8", "not valid UTF-8".into())));
@@ -149,7 +152,8 @@ fn read_jsonl(bytes: &[u8]) -> Rows {
             continue;
         }
         let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-        rows.push(tiktok_export::parse_fields(&refs).map_err(|e| rejected(row, line_no, e, text.clone())));
+        let parsed = tiktok_export::parse_fields(&refs);
+        rows.push(parsed.map_err(|e| rejected_cells(row, line_no, e, cells.clone())));
     }
     rows
 }
@@ -178,11 +182,9 @@ fn read_parquet(bytes: &[u8]) -> Result<Rows, FormatError> {
         for i in 0..batch.num_rows() {
             let cells: Vec<String> = columns.iter().map(|c| cell(c.as_ref(), i)).collect();
             let row = rows.len() + 1;
-            let object: serde_json::Map<String, Value> =
-                HEADER.iter().zip(&cells).map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect();
-            let raw = Value::Object(object).to_string();
             let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-            rows.push(tiktok_export::parse_fields(&refs).map_err(|e| rejected(row, row as u64, e, raw)));
+            let parsed = tiktok_export::parse_fields(&refs);
+            rows.push(parsed.map_err(|e| rejected_cells(row, row as u64, e, cells.clone())));
         }
     }
     Ok(rows)

@@ -26,6 +26,7 @@ use pipeline_store::{ObjectStore, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tables::CleanComment;
+use tiktok_export::HEADER;
 
 pub use formats::{Format, FormatError, Rejected, detect};
 
@@ -61,11 +62,23 @@ pub struct Extractor {
     pseudonym_key: Vec<u8>,
 }
 
+/// The exporter's columns that identify a person. A quarantined row keeps
+/// none of them in clear: the user id becomes its pseudonym, the rest are
+/// dropped, and a message about one of them does not quote its value.
+const IDENTITY: [&str; 4] = ["User ID", "Username", "Nick Name", "User Homepage"];
+
+/// One quarantined row as stored: where it came from, why, and the cells an
+/// operator needs to fix it, without personal data.
 #[derive(Serialize)]
 struct QuarantineRecord<'a> {
     source_key: &'a str,
-    #[serde(flatten)]
-    rejected: &'a Rejected,
+    row: usize,
+    line: u64,
+    field: Option<&'static str>,
+    reason: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cells: Option<BTreeMap<&'static str, String>>,
 }
 
 /// Every key under `prefix`; none is [`ExtractError::NoInput`].
@@ -103,6 +116,28 @@ impl Extractor {
         hex(&mac.finalize().into_bytes())
     }
 
+    fn quarantine_record<'a>(&self, source_key: &'a str, r: &Rejected) -> QuarantineRecord<'a> {
+        let message = match r.field {
+            Some(field) if IDENTITY.contains(&field) => format!(
+                "row {} (line {}), field '{field}': {} (the value is personal data and is not kept)",
+                r.row, r.line, r.reason
+            ),
+            _ => r.message.clone(),
+        };
+        let cells = r.cells.as_ref().map(|cells| {
+            let mut kept = BTreeMap::new();
+            for (name, value) in HEADER.iter().zip(cells) {
+                match (*name, tiktok_export::parse_id(value)) {
+                    ("User ID", Some(id)) => drop(kept.insert("user", self.pseudonym(id))),
+                    (name, _) if IDENTITY.contains(&name) => {}
+                    (name, _) => drop(kept.insert(name, value.clone())),
+                }
+            }
+            kept
+        });
+        QuarantineRecord { source_key, row: r.row, line: r.line, field: r.field, reason: r.reason, message, cells }
+    }
+
     pub async fn run<S: ObjectStore>(&self, store: &S, input: &ExtractInput) -> Result<ExtractOutput, ExtractError> {
         let keys = match (&input.key, &input.prefix, &input.scheduled_time) {
             (Some(key), None, None) => vec![key.clone()],
@@ -138,7 +173,7 @@ impl Extractor {
                     Err(rejected) => {
                         counts.quarantined_rows += 1;
                         *reasons.entry(rejected.reason.to_owned()).or_default() += 1;
-                        let record = QuarantineRecord { source_key: key, rejected: &rejected };
+                        let record = self.quarantine_record(key, &rejected);
                         quarantine.push_str(&serde_json::to_string(&record).expect("serialisable"));
                         quarantine.push('\n');
                     }

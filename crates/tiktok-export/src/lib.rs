@@ -58,7 +58,8 @@ pub enum FileError {
 }
 
 /// Why one row is bad. `row` counts data rows from 1; `raw` is the row's
-/// text exactly as it stands in the file.
+/// text exactly as it stands in the file; `cells` its twelve cells, when it
+/// has twelve valid UTF-8 cells.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowError {
     pub row: usize,
@@ -66,6 +67,7 @@ pub struct RowError {
     pub field: Option<&'static str>,
     pub reason: RowErrorReason,
     pub raw: String,
+    pub cells: Option<Vec<String>>,
 }
 
 /// A stable reason code, for quarantine records and counts.
@@ -153,12 +155,17 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Result<ExportedComment, RowError>>, File
             Ok(false) => break,
             Ok(true) => {
                 let raw = raw_until(reader.position().byte() as usize);
-                rows.push(parse_row(&record).map_err(|(field, reason)| RowError { row, line, field, reason, raw }));
+                rows.push(parse_row(&record).map_err(|(field, reason)| {
+                    let cells = (record.len() == HEADER.len())
+                        .then(|| record.iter().map(|c| std::str::from_utf8(c).ok().map(str::to_owned)).collect())
+                        .flatten();
+                    RowError { row, line, field, reason, raw, cells }
+                }));
             }
             Err(e) => {
                 let raw = raw_until(reader.position().byte() as usize);
                 let reason = RowErrorReason::Csv(e.to_string().split_whitespace().collect::<Vec<_>>().join(" "));
-                rows.push(Err(RowError { row, line, field: None, reason, raw }));
+                rows.push(Err(RowError { row, line, field: None, reason, raw, cells: None }));
                 if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
                     break;
                 }
@@ -243,7 +250,7 @@ fn shorten(value: &str) -> String {
 }
 
 /// `="7226…"` (the exporter's form) or plain digits.
-fn parse_id(cell: &str) -> Option<u64> {
+pub fn parse_id(cell: &str) -> Option<u64> {
     let cell = cell.trim();
     let digits = cell.strip_prefix("=\"").and_then(|c| c.strip_suffix('"')).unwrap_or(cell);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
