@@ -152,7 +152,7 @@ impl FeatureSpec {
     fn new(buckets: usize, window: usize) -> Self {
         let names =
             (0..buckets).map(|b| format!("ngram_{b}")).chain(DENSE_FEATURES.iter().map(|s| s.to_string())).collect();
-        FeatureSpec { version: 1, buckets, window, names }
+        FeatureSpec { version: 2, buckets, window, names }
     }
 
     pub fn len(&self) -> usize {

@@ -18,5 +18,5 @@ pub use sentiment::{
     SentimentModel, argmax, count_words, write_vocabulary,
 };
 pub use table_rows::{CommentFacts, prediction_rows};
-pub use tokens::{Token, TokenKind, tokenize};
+pub use tokens::{MENTION, Token, TokenKind, tokenize};
 pub use xgboost_json::{ModelError, XgbModel};

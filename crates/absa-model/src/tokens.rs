@@ -1,5 +1,6 @@
 //! Unicode-aware tokenisation: words by UAX #29 (the `unicode-segmentation`
-//! crate), emoji kept as tokens of their own, spans in characters.
+//! crate), emoji kept as tokens of their own, @mentions as one token whose
+//! text is always `@mention`, spans in characters.
 
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -8,7 +9,14 @@ pub enum TokenKind {
     Word,
     Emoji,
     Punctuation,
+    /// `@handle` at the start of the text or after a space or punctuation.
+    /// Its text is `@mention` whoever is named (extract has replaced the
+    /// handle by a pseudonym by then), so no name becomes a word or a feature.
+    Mention,
 }
+
+/// The text of every [`TokenKind::Mention`].
+pub const MENTION: &str = "@mention";
 
 /// A token, lowercased, with its place in the original text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,13 +28,26 @@ pub struct Token {
     pub end: usize,
 }
 
-/// Splits `text` into words, emoji and punctuation; whitespace is dropped.
+/// Splits `text` into words, emoji, punctuation and mentions; whitespace is
+/// dropped.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
+    let mut tokens: Vec<Token> = Vec::new();
     let mut chars_before = 0;
-    for segment in text.split_word_bounds() {
+    let mut segments = text.split_word_bounds().peekable();
+    let mut after_word = false;
+    while let Some(segment) = segments.next() {
         let len = segment.chars().count();
-        let kind = if segment.chars().any(char::is_alphanumeric) {
+        if segment == "@" && !after_word {
+            if let Some(handle) = segments.next_if(|next| next.chars().any(char::is_alphanumeric)) {
+                let end = chars_before + len + handle.chars().count();
+                tokens.push(Token { text: MENTION.to_owned(), kind: TokenKind::Mention, start: chars_before, end });
+                chars_before = end;
+                after_word = true;
+                continue;
+            }
+        }
+        after_word = segment.chars().any(char::is_alphanumeric);
+        let kind = if after_word {
             Some(TokenKind::Word)
         } else if segment.chars().any(is_emoji) {
             Some(TokenKind::Emoji)
@@ -69,6 +90,26 @@ mod tests {
                 ("!", TokenKind::Punctuation, 17, 18),
             ]
         );
+    }
+
+    #[test]
+    fn mentions_are_one_token_that_names_nobody() {
+        let view =
+            |text: &str| -> Vec<(String, TokenKind)> { tokenize(text).into_iter().map(|t| (t.text, t.kind)).collect() };
+        let mention = (MENTION.to_owned(), TokenKind::Mention);
+        assert_eq!(
+            view("@Mia love it"),
+            [mention.clone(), ("love".into(), TokenKind::Word), ("it".into(), TokenKind::Word)]
+        );
+        assert_eq!(view("@u_3fa9b2c1d4e5 ok")[0], mention, "a pseudonymised handle too");
+        assert_eq!(view("(@rl.user_12)")[1], mention);
+        let t = &tokenize("hey @Mia!")[1];
+        assert_eq!((t.start, t.end), (4, 8), "the span covers the handle");
+        assert!(
+            view("mail me at a@b.com").iter().all(|(_, k)| *k != TokenKind::Mention),
+            "an address is not a mention"
+        );
+        assert_eq!(view("@ home")[0], ("@".to_owned(), TokenKind::Punctuation), "a lone @ is punctuation");
     }
 
     #[test]

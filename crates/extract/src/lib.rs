@@ -111,9 +111,47 @@ impl Extractor {
 
     /// The stable pseudonym of a user id: HMAC-SHA256 under the key, hex.
     pub fn pseudonym(&self, user_id: u64) -> String {
+        self.hmac(user_id.to_string().as_bytes())
+    }
+
+    fn hmac(&self, message: &[u8]) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.pseudonym_key).expect("HMAC takes any key length");
-        mac.update(user_id.to_string().as_bytes());
+        mac.update(message);
         hex(&mac.finalize().into_bytes())
+    }
+
+    /// `text` with every @mention's handle replaced by a stable pseudonym,
+    /// `@u_` and 12 hex digits of the HMAC of the lowercased handle: who is
+    /// mentioned stays linkable across comments, not readable. A mention is
+    /// `@` at the start or after a character that is not part of a word,
+    /// followed by letters, digits, `_` or `.` (a final `.` ends the sentence).
+    pub fn pseudonymise_mentions(&self, text: &str) -> String {
+        let handle_char = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        let mut previous: Option<char> = None;
+        while let Some(at) = rest.find('@') {
+            let (before, from_at) = rest.split_at(at);
+            out.push_str(before);
+            previous = before.chars().last().or(previous);
+            let after = &from_at[1..];
+            let handle_len = after.find(|c: char| !handle_char(c)).unwrap_or(after.len());
+            let handle = after[..handle_len].trim_end_matches('.');
+            let starts_mention = previous.is_none_or(|c| !c.is_alphanumeric() && c != '_' && c != '.');
+            if starts_mention && handle.chars().any(char::is_alphanumeric) {
+                let digest = self.hmac(format!("@{}", handle.to_lowercase()).as_bytes());
+                out.push_str("@u_");
+                out.push_str(&digest[..12]);
+                rest = &after[handle.len()..];
+                previous = Some('_');
+            } else {
+                out.push('@');
+                rest = after;
+                previous = Some('@');
+            }
+        }
+        out.push_str(rest);
+        out
     }
 
     fn quarantine_record<'a>(&self, source_key: &'a str, r: &Rejected) -> QuarantineRecord<'a> {
@@ -130,6 +168,7 @@ impl Extractor {
                 match (*name, tiktok_export::parse_id(value)) {
                     ("User ID", Some(id)) => drop(kept.insert("user", self.pseudonym(id))),
                     (name, _) if IDENTITY.contains(&name) => {}
+                    ("Comment", _) => drop(kept.insert("Comment", self.pseudonymise_mentions(value))),
                     (name, _) => drop(kept.insert(name, value.clone())),
                 }
             }
@@ -184,7 +223,7 @@ impl Extractor {
                             comment_id: c.comment_id,
                             reply_to: c.reply_to,
                             user: self.pseudonym(c.user_id),
-                            text: c.text,
+                            text: self.pseudonymise_mentions(&c.text),
                             created_at: c.time,
                             digg_count: c.digg_count,
                             author_digged: c.author_digged,

@@ -43,6 +43,28 @@ fn pseudonyms_are_hmac_sha256_of_the_user_id() {
     assert!(matches!(Extractor::new(b"short"), Err(ExtractError::Key)));
 }
 
+#[test]
+fn mentions_become_stable_pseudonyms_and_nothing_else_changes() {
+    let e = Extractor::new(KEY).unwrap();
+    let once = e.pseudonymise_mentions("@Mia love it");
+    assert!(once.starts_with("@u_") && once.ends_with(" love it") && once.len() == "@u_".len() + 12 + 8, "{once}");
+    assert!(!once.to_lowercase().contains("mia"));
+    let token = &once[..15];
+    assert_eq!(&e.pseudonymise_mentions("thanks @mia!")[7..22], token, "the same handle, any case, the same token");
+    assert_ne!(&e.pseudonymise_mentions("@Max hi")[..15], token);
+    assert_eq!(
+        e.pseudonymise_mentions("@rl.user_1125.").len(),
+        16,
+        "a final period ends the sentence: {}",
+        e.pseudonymise_mentions("@rl.user_1125.")
+    );
+    for unchanged in ["mail a@b.com", "@ home", "no mention", "email@", ""] {
+        assert_eq!(e.pseudonymise_mentions(unchanged), unchanged);
+    }
+    // A different key, different pseudonyms.
+    assert_ne!(Extractor::new(b"another key of enough bytes").unwrap().pseudonymise_mentions("@Mia"), &once[..15]);
+}
+
 #[tokio::test]
 async fn a_bundled_hour_is_cleaned_without_personal_data_and_reruns_identically() {
     let dir = tempfile::tempdir().unwrap();
@@ -63,11 +85,12 @@ async fn a_bundled_hour_is_cleaned_without_personal_data_and_reruns_identically(
     for (clean, original) in rows.iter().zip(&exported) {
         assert_eq!(
             (clean.comment_id, &clean.text, clean.created_at),
-            (original.comment_id, &original.text, original.time)
+            (original.comment_id, &extractor.pseudonymise_mentions(&original.text), original.time)
         );
         assert_eq!(clean.user, extractor.pseudonym(original.user_id));
-        // Neither the username, the homepage nor the raw user id is in the output.
-        for secret in [&original.username, &original.homepage, &original.user_id.to_string()] {
+        // Neither the username, the nickname, the homepage nor the raw user id is in
+        // the output (replies start "@<parent's nickname>").
+        for secret in [&original.username, &original.nickname, &original.homepage, &original.user_id.to_string()] {
             assert!(!contains(&parquet, secret.as_bytes()), "'{secret}' leaked into the clean Parquet");
         }
     }
