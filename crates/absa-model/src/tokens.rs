@@ -37,14 +37,15 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     let mut after_word = false;
     while let Some(segment) = segments.next() {
         let len = segment.chars().count();
-        if segment == "@" && !after_word {
-            if let Some(handle) = segments.next_if(|next| next.chars().any(char::is_alphanumeric)) {
-                let end = chars_before + len + handle.chars().count();
-                tokens.push(Token { text: MENTION.to_owned(), kind: TokenKind::Mention, start: chars_before, end });
-                chars_before = end;
-                after_word = true;
-                continue;
-            }
+        if segment == "@"
+            && !after_word
+            && let Some(handle) = segments.next_if(|next| next.chars().any(char::is_alphanumeric))
+        {
+            let end = chars_before + len + handle.chars().count();
+            tokens.push(Token { text: MENTION.to_owned(), kind: TokenKind::Mention, start: chars_before, end });
+            chars_before = end;
+            after_word = true;
+            continue;
         }
         after_word = segment.chars().any(char::is_alphanumeric);
         let kind = if after_word {
