@@ -37,6 +37,8 @@ pub enum InputError {
     NoHeader { path: PathBuf },
     #[error("{path}: the file has a header but no data rows")]
     NoRows { path: PathBuf },
+    #[error("{path}: column '{column}' appears more than once in the header: rename one")]
+    DuplicateColumn { path: PathBuf, column: String },
     #[error("{path}: {message}")]
     Unreadable { path: PathBuf, message: String },
     #[error("{path}: row {row}, column '{column}': '{value}' is not a number")]
@@ -157,14 +159,16 @@ impl Table {
             if builder.metadata().file_metadata().num_rows() == 0 {
                 return Err(InputError::NoRows { path: path.to_owned() });
             }
-            let columns =
+            let columns: Vec<(String, StoredType)> =
                 builder.schema().fields().iter().map(|f| (f.name().clone(), StoredType::of(f.data_type()))).collect();
+            unique_names(path, columns.iter().map(|(n, _)| n))?;
             return Ok(Table { path: path.to_owned(), format: FileFormat::Parquet, columns, types_guessed: false });
         }
         let names = csv_header(path)?;
         if names.is_empty() {
             return Err(InputError::NoHeader { path: path.to_owned() });
         }
+        unique_names(path, names.iter())?;
         if let [only] = names.as_slice()
             && let Some(delimiter) = [';', '\t', '|'].into_iter().find(|d| only.contains(*d))
         {
@@ -246,6 +250,18 @@ impl Table {
         }
         Ok(accumulators)
     }
+}
+
+/// A column named twice would be silently compared once (pandas would
+/// rename the second); it is refused instead, naming the column.
+fn unique_names<'n>(path: &Path, names: impl Iterator<Item = &'n String>) -> Result<(), InputError> {
+    let mut seen = std::collections::HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            return Err(InputError::DuplicateColumn { path: path.to_owned(), column: name.clone() });
+        }
+    }
+    Ok(())
 }
 
 /// The header of a CSV file, after any UTF-8 byte-order mark.

@@ -184,6 +184,13 @@ fn files_without_a_common_column_are_refused() {
 }
 
 #[test]
+fn a_column_named_twice_is_refused_with_its_name() {
+    let (code, _, err) = run_on("twice", &[("ref.csv", GOOD), ("cur.csv", b"a,b,a\n1,x,2\n")], &[]);
+    assert_eq!(code, 2);
+    assert_one_line_error(&err, &["cur.csv", "column 'a' appears more than once"]);
+}
+
+#[test]
 fn an_unparsable_number_names_file_row_and_column() {
     let current = b"a,b\n1,x\n2,y\nthree,x\n";
     let (code, _, err) = run_on("number", &[("ref.csv", GOOD), ("cur.csv", current)], &["--numerical", "a"]);
