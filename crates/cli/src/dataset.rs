@@ -19,8 +19,19 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use crate::pandas_csv::{self, CellType};
 
-/// Rows per batch: big enough to amortise, small enough to keep memory flat.
+/// Rows per batch at most: big enough to amortise, small enough to keep
+/// memory flat.
 const BATCH_ROWS: usize = 65_536;
+
+/// Cells per batch: 65 536 rows of the benchmark's 10 columns. Readers
+/// size their buffers per column for a whole batch, so a wide file gets
+/// fewer rows per batch: memory follows the data, not the column count
+/// (1 000 columns once took 2 GB for a 25 KB file).
+const BATCH_CELLS: usize = 10 * BATCH_ROWS;
+
+fn batch_rows(columns: usize) -> usize {
+    (BATCH_CELLS / columns.max(1)).clamp(64, BATCH_ROWS)
+}
 
 /// CSV column types are guessed from this many rows; a later cell that
 /// contradicts the guess makes the load start again from whole-file types.
@@ -182,7 +193,7 @@ impl Table {
         let mut types = vec![CellType::Empty; names.len()];
         let mut rows = 0;
         let all: Vec<usize> = (0..names.len()).collect();
-        for batch in csv_cells(path, &names, &all, guess_rows.unwrap_or(BATCH_ROWS))? {
+        for batch in csv_cells(path, &names, &all, guess_rows.unwrap_or(BATCH_ROWS).min(batch_rows(names.len())))? {
             let batch = batch?;
             rows += batch.num_rows();
             for (cell_type, column) in types.iter_mut().zip(batch.columns()) {
@@ -226,7 +237,7 @@ impl Table {
                 let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
                 let reader = builder
                     .with_projection(mask)
-                    .with_batch_size(BATCH_ROWS)
+                    .with_batch_size(batch_rows(indices.len()))
                     .build()
                     .map_err(|e| unreadable(&self.path, e))?;
                 for batch in reader {
@@ -239,7 +250,7 @@ impl Table {
             }
             FileFormat::Csv => {
                 let names: Vec<String> = self.columns.iter().map(|(n, _)| n.clone()).collect();
-                for batch in csv_cells(&self.path, &names, &indices, BATCH_ROWS)? {
+                for batch in csv_cells(&self.path, &names, &indices, batch_rows(indices.len()))? {
                     let batch = batch?;
                     for (acc, array) in accumulators.iter_mut().zip(batch.columns()) {
                         acc.add_cells(array.as_string::<i32>(), rows_before, &self.path, self.types_guessed)?;
@@ -536,4 +547,17 @@ fn load_with(
 /// Turns accumulators into samples (sorting happens here, on the reader's thread).
 fn into_samples(accumulators: Vec<Accumulator>) -> Vec<Sample> {
     accumulators.into_iter().map(Accumulator::into_sample).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_files_get_shorter_batches() {
+        assert_eq!(batch_rows(10), BATCH_ROWS, "the benchmark's width keeps its batches");
+        assert_eq!(batch_rows(1), BATCH_ROWS);
+        assert_eq!(batch_rows(1_000), 655);
+        assert_eq!(batch_rows(1_000_000), 64);
+    }
 }
