@@ -238,12 +238,24 @@ async fn json_lines_and_parquet_inputs_give_the_same_clean_rows_as_csv() {
         (header[11], texts(|c| c.homepage.clone())),
     ];
     let batch = RecordBatch::try_from_iter(columns).unwrap();
-    let mut parquet = Vec::new();
-    let mut writer = parquet::arrow::ArrowWriter::try_new(&mut parquet, batch.schema(), None).unwrap();
-    writer.write(&batch).unwrap();
-    writer.close().unwrap();
-    store.put("raw/h.parquet", parquet).await.unwrap();
-    let from_parquet = e.run(&store, &key("raw/h.parquet")).await.unwrap();
-    assert_eq!(from_parquet.counts.clean_rows, 400);
-    assert_eq!(rows(&from_parquet).await, csv_rows);
+    // Uncompressed, and with each codec exporters and pandas write.
+    use parquet::basic::{Compression, GzipLevel, ZstdLevel};
+    for (name, compression) in [
+        ("plain", Compression::UNCOMPRESSED),
+        ("snappy", Compression::SNAPPY),
+        ("zstd", Compression::ZSTD(ZstdLevel::default())),
+        ("gzip", Compression::GZIP(GzipLevel::default())),
+        ("lz4", Compression::LZ4_RAW),
+    ] {
+        let props = parquet::file::properties::WriterProperties::builder().set_compression(compression).build();
+        let mut parquet = Vec::new();
+        let mut writer = parquet::arrow::ArrowWriter::try_new(&mut parquet, batch.schema(), Some(props)).unwrap();
+        writer.write(&batch).unwrap();
+        writer.close().unwrap();
+        let key_name = format!("raw/h-{name}.parquet");
+        store.put(&key_name, parquet).await.unwrap();
+        let from_parquet = e.run(&store, &key(&key_name)).await.unwrap_or_else(|err| panic!("{name}: {err}"));
+        assert_eq!(from_parquet.counts.clean_rows, 400, "{name}");
+        assert_eq!(rows(&from_parquet).await, csv_rows, "{name}");
+    }
 }
