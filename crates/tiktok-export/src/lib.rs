@@ -73,13 +73,19 @@ pub struct RowError {
 /// A stable reason code, for quarantine records and counts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RowErrorReason {
-    FieldCount { found: usize },
+    FieldCount {
+        found: usize,
+    },
     NotUtf8,
     BadId(String),
     BadTime(String),
+    /// A valid time before TikTok existed: no comment can be that old.
+    TooEarly(String),
     BadCount(String),
     BadFlag(String),
-    TooLong { chars: usize },
+    TooLong {
+        chars: usize,
+    },
     Csv(String),
 }
 
@@ -91,7 +97,7 @@ impl RowErrorReason {
             RowErrorReason::FieldCount { .. } => "field_count",
             RowErrorReason::NotUtf8 => "not_utf8",
             RowErrorReason::BadId(_) => "bad_id",
-            RowErrorReason::BadTime(_) => "bad_time",
+            RowErrorReason::BadTime(_) | RowErrorReason::TooEarly(_) => "bad_time",
             RowErrorReason::BadCount(_) => "bad_count",
             RowErrorReason::BadFlag(_) => "bad_flag",
             RowErrorReason::TooLong { .. } => "too_long",
@@ -111,6 +117,7 @@ impl fmt::Display for RowError {
             RowErrorReason::NotUtf8 => write!(f, ": not valid UTF-8"),
             RowErrorReason::BadId(v) => write!(f, ": '{v}' is not an id"),
             RowErrorReason::BadTime(v) => write!(f, ": '{v}' is not a time like 26/04/2023, 01:13:07"),
+            RowErrorReason::TooEarly(v) => write!(f, ": '{v}' is before TikTok existed (September 2016)"),
             RowErrorReason::BadCount(v) => write!(f, ": '{v}' is not a count"),
             RowErrorReason::BadFlag(v) => write!(f, ": '{v}' is neither Yes nor No"),
             RowErrorReason::TooLong { chars } => {
@@ -175,6 +182,11 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Result<ExportedComment, RowError>>, File
     Ok(rows)
 }
 
+/// 2016-09-01T00:00Z: TikTok (Douyin) launched in September 2016, so an
+/// earlier comment time is a broken export (a `01/01/0000` once relabelled
+/// a whole batch and silenced its alarms).
+pub const FIRST_POSSIBLE_COMMENT: i64 = 1_472_688_000;
+
 /// Longer comments are rejected: TikTok caps comments at 150 characters,
 /// so a cell this long is not a comment (a broken quote swallowing rows,
 /// or garbage).
@@ -222,7 +234,13 @@ pub fn parse_fields(fields: &[&str]) -> Result<ExportedComment, FieldError> {
             chars if chars > MAX_COMMENT_CHARS => return Err((Some(HEADER[5]), RowErrorReason::TooLong { chars })),
             _ => fields[5].to_owned(),
         },
-        time: parse_time(fields[6]).ok_or((Some(HEADER[6]), RowErrorReason::BadTime(shorten(fields[6]))))?,
+        time: match parse_time(fields[6]) {
+            Some(t) if t < FIRST_POSSIBLE_COMMENT => {
+                return Err((Some(HEADER[6]), RowErrorReason::TooEarly(shorten(fields[6]))));
+            }
+            Some(t) => t,
+            None => return Err((Some(HEADER[6]), RowErrorReason::BadTime(shorten(fields[6])))),
+        },
         digg_count: count_always(fields, 7)?,
         author_digged: flag_always(fields, 8)?,
         reply_count: count(9)?,
