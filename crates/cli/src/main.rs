@@ -64,8 +64,23 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("absa-drift: error: {e}");
+            eprintln!("absa-drift: error: {}", printable(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Text from input files, made safe for a terminal: control characters (a
+/// NUL, an escape sequence, a line break in a one-line message) are shown
+/// as `\u{..}` instead of acting on the terminal.
+pub(crate) fn printable(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { format!("\\u{{{:x}}}", c as u32) } else { c.to_string() }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_are_shown_not_sent() {
+        assert_eq!(super::printable("red \u{1b}[31m\0x\nnext é"), "red \\u{1b}[31m\\u{0}x\\u{a}next é");
     }
 }

@@ -263,6 +263,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
         let key = keys::raw(&name);
         runtime.block_on(store.put(&key, bytes))?;
         let execution = format!("local-{}", name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-"));
+        let shown = crate::printable(&name);
         let mut visited = Vec::new();
         let outcome = execute(&doc, serde_json::json!({ "key": key }), &execution, &mut functions, &mut visited)?;
         summary.executions += 1;
@@ -275,7 +276,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
                     None => "-".to_owned(),
                 };
                 println!(
-                    "{name:<22} {:>5} {:>5} {:>6.2}  {:<8} {alert}",
+                    "{shown:<22} {:>5} {:>5} {:>6.2}  {:<8} {alert}",
                     counts["clean_rows"].as_u64().unwrap_or(0),
                     counts["quarantined_rows"].as_u64().unwrap_or(0),
                     out["verdict"]["share_of_drifted_columns"].as_f64().unwrap_or(f64::NAN),
@@ -288,10 +289,10 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
                 // The state before the first `…Failed` one is the step that failed.
                 let step = visited.iter().position(|s| s.ends_with("Failed")).and_then(|i| i.checked_sub(1));
                 println!(
-                    "{name:<22} FAILED at {}: {}: {}",
+                    "{shown:<22} FAILED at {}: {}: {}",
                     step.map_or("?", |i| visited[i].as_str()),
                     f.error,
-                    alert::readable_cause(&f.cause)
+                    crate::printable(&alert::readable_cause(&f.cause))
                 );
             }
         }

@@ -184,6 +184,15 @@ fn files_without_a_common_column_are_refused() {
 }
 
 #[test]
+fn control_characters_from_a_file_never_reach_the_terminal() {
+    let current = b"a,b\n1,x\n\x1b[31mred\x00,y\n";
+    let (code, _, err) = run_on("escape", &[("ref.csv", GOOD), ("cur.csv", current)], &[]);
+    assert_eq!(code, 2);
+    assert!(!err.contains('\u{1b}') && !err.contains('\0'), "{err:?}");
+    assert_one_line_error(&err, &["cur.csv", "'\\u{1b}[31mred\\u{0}'"]);
+}
+
+#[test]
 fn a_column_named_twice_is_refused_with_its_name() {
     let (code, _, err) = run_on("twice", &[("ref.csv", GOOD), ("cur.csv", b"a,b,a\n1,x,2\n")], &[]);
     assert_eq!(code, 2);

@@ -41,6 +41,8 @@ pub struct Rejected {
 pub enum FormatError {
     #[error("exporter CSV: {0}")]
     Csv(#[from] tiktok_export::FileError),
+    #[error("the file is {0}, not UTF-8: save or export it as UTF-8")]
+    Encoding(&'static str),
     #[error("Parquet: {0}")]
     Parquet(String),
     #[error("Parquet: column '{0}' is missing")]
@@ -72,6 +74,11 @@ pub fn detect(bytes: &[u8]) -> Format {
 
 pub fn read(bytes: &[u8]) -> Result<(Format, Rows), FormatError> {
     let format = detect(bytes);
+    if format != Format::Parquet
+        && let Some(encoding) = tiktok_export::wide_encoding(bytes)
+    {
+        return Err(FormatError::Encoding(encoding));
+    }
     let rows = match format {
         Format::Csv => read_csv(bytes)?,
         Format::Jsonl => read_jsonl(bytes),

@@ -49,6 +49,8 @@ pub struct ExportedComment {
 pub enum FileError {
     #[error("the file is empty")]
     Empty,
+    #[error("the file is {0}, not UTF-8: save or export it as UTF-8")]
+    Encoding(&'static str),
     #[error("header column {position} is '{found}', expected '{expected}'")]
     Header { position: usize, expected: &'static str, found: String },
     #[error("the header has {found} columns, expected 12")]
@@ -133,6 +135,9 @@ impl std::error::Error for RowError {}
 /// Reads a whole exporter file held in memory (batches are small; holding
 /// the bytes is what lets a bad row keep its exact original text).
 pub fn read(bytes: &[u8]) -> Result<Vec<Result<ExportedComment, RowError>>, FileError> {
+    if let Some(encoding) = wide_encoding(bytes) {
+        return Err(FileError::Encoding(encoding));
+    }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(FileError::Empty);
@@ -147,7 +152,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Result<ExportedComment, RowError>>, File
             return Err(FileError::Header {
                 position: position + 1,
                 expected,
-                found: String::from_utf8_lossy(found).into_owned(),
+                found: shorten(&String::from_utf8_lossy(found)),
             });
         }
     }
@@ -263,8 +268,30 @@ fn flag_always(fields: &[&str], i: usize) -> Result<bool, FieldError> {
     }
 }
 
+/// A cell for a message: whole up to 60 characters, else its start and its
+/// length, so a 1 MB cell never ends up in a log or an alert.
 fn shorten(value: &str) -> String {
-    value.chars().take(60).collect()
+    let chars = value.chars().count();
+    if chars <= 60 {
+        return value.to_owned();
+    }
+    format!("{}… ({chars} characters)", value.chars().take(60).collect::<String>())
+}
+
+/// UTF-16 and UTF-32, by their byte-order mark, or without one by the
+/// zero bytes every ASCII character brings (spreadsheet "Unicode text"
+/// exports): named, rather than reported as broken UTF-8 at line 1.
+pub fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xFE, 0, 0, ..] => return Some("UTF-32 (little-endian)"),
+        [0, 0, 0xFE, 0xFF, ..] => return Some("UTF-32 (big-endian)"),
+        [0xFF, 0xFE, ..] => return Some("UTF-16 (little-endian)"),
+        [0xFE, 0xFF, ..] => return Some("UTF-16 (big-endian)"),
+        _ => {}
+    }
+    let start = &bytes[..bytes.len().min(64)];
+    let zeros = start.iter().filter(|&&b| b == 0).count();
+    (start.len() >= 8 && zeros * 4 >= start.len()).then_some("UTF-16 or UTF-32 without a byte-order mark")
 }
 
 /// `="7226…"` (the exporter's form) or plain digits.
@@ -330,6 +357,33 @@ mod tests {
         for secs in [0, 951_782_400, 1_682_471_587, 1_793_491_200, 4_102_444_799] {
             assert_eq!(parse_time(&format_time(secs)), Some(secs));
         }
+    }
+
+    #[test]
+    fn wide_encodings_are_named() {
+        let header = "\"Comment ID\",\"Comment\"\n";
+        let utf16le: Vec<u8> =
+            [0xFF, 0xFE].into_iter().chain(header.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        assert_eq!(read(&utf16le).unwrap_err(), FileError::Encoding("UTF-16 (little-endian)"));
+        assert!(read(&utf16le).unwrap_err().to_string().contains("not UTF-8"));
+        let utf16be: Vec<u8> = header.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(wide_encoding(&utf16be), Some("UTF-16 or UTF-32 without a byte-order mark"));
+        let utf32le: Vec<u8> =
+            [0xFF, 0xFE, 0, 0].into_iter().chain(header.chars().flat_map(|c| (c as u32).to_le_bytes())).collect();
+        assert_eq!(wide_encoding(&utf32le), Some("UTF-32 (little-endian)"));
+        assert_eq!(wide_encoding(b"\xEF\xBB\xBF\"Comment ID\""), None, "UTF-8 with its BOM is fine");
+    }
+
+    #[test]
+    fn a_huge_cell_is_cut_in_messages_with_its_length() {
+        let huge = "x".repeat(1_000_000);
+        let err = read(format!("{huge},{}\n", HEADER[1..].join(",")).as_bytes()).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.len() < 200 && message.contains("(1000000 characters)"),
+            "{}",
+            &message[..message.len().min(300)]
+        );
     }
 
     #[test]
