@@ -170,11 +170,25 @@ fn store_key(store: &Path) -> Result<String, RunError> {
 fn batches(args: &RunArgs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
     let read =
         |path: &Path| std::fs::read(path).map_err(|e| RunError::File { path: path.to_owned(), message: e.to_string() });
+    // Regular files only: a symbolic link is not followed (it could lead to
+    // any file on the machine), and every entry left out is said.
     let files_in = |dir: &Path| -> Result<Vec<PathBuf>, RunError> {
         let entries =
             std::fs::read_dir(dir).map_err(|e| RunError::File { path: dir.to_owned(), message: e.to_string() })?;
-        let mut files: Vec<PathBuf> =
-            entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| RunError::File { path: dir.to_owned(), message: e.to_string() })?;
+            let skipped = match entry.file_type() {
+                Ok(t) if t.is_file() => {
+                    files.push(entry.path());
+                    continue;
+                }
+                Ok(t) if t.is_symlink() => "a symbolic link, not followed",
+                Ok(_) => "not a regular file",
+                Err(_) => "its type cannot be read",
+            };
+            eprintln!("absa-drift: skipping {}: {skipped}", crate::printable(&entry.path().display().to_string()));
+        }
         files.sort();
         Ok(files)
     };

@@ -74,3 +74,28 @@ fn a_real_export_keeps_every_row_and_no_identity_leaves_raw() {
         }
     }
 }
+
+#[test]
+fn an_input_directory_yields_its_regular_files_and_says_what_it_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir_all(inbox.join("a-directory")).unwrap();
+    std::fs::copy(repo(FIXTURE), inbox.join("export.csv")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", inbox.join("link.csv")).unwrap();
+    std::os::unix::fs::symlink(inbox.join("nowhere"), inbox.join("dangling.csv")).unwrap();
+    let store = dir.path().join("store");
+    let out = Command::new(env!("CARGO_BIN_EXE_absa-drift"))
+        .args(["run", "--store", store.to_str().unwrap(), "--input", inbox.to_str().unwrap()])
+        .args(["--model", &repo("data/model"), "--state-machine", &repo("statemachine/absa_drift_pipeline.asl.json")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    for skipped in
+        ["link.csv: a symbolic link, not followed", "dangling.csv: a symbolic link", "a-directory: not a regular file"]
+    {
+        assert!(stderr.contains(skipped), "'{skipped}' not said: {stderr}");
+    }
+    let raw: Vec<_> = std::fs::read_dir(store.join("raw")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(raw, ["export.csv"], "only the regular file was read");
+}
