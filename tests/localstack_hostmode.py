@@ -80,7 +80,7 @@ def templatefile(path, variables):
 
 
 def deploy_storage(s3, bucket, expire_prefixes):
-    """modules/storage for one bucket."""
+    """modules/storage for one bucket; expire_prefixes maps a prefix to its days."""
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={
         "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True, "RestrictPublicBuckets": True})
@@ -92,8 +92,8 @@ def deploy_storage(s3, bucket, expire_prefixes):
         "Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
         "Resource": [arn, f"{arn}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}))
     rules = [{"ID": f"expire-{p.strip('/')}", "Status": "Enabled", "Filter": {"Prefix": p},
-              "Expiration": {"Days": 30}, "NoncurrentVersionExpiration": {"NoncurrentDays": 7}}
-             for p in expire_prefixes]
+              "Expiration": {"Days": days}, "NoncurrentVersionExpiration": {"NoncurrentDays": 7}}
+             for p, days in expire_prefixes.items()]
     rules.append({"ID": "abort-incomplete-uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
                   "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}})
     s3.put_bucket_lifecycle_configuration(Bucket=bucket, LifecycleConfiguration={"Rules": rules})
@@ -117,8 +117,9 @@ def main():
         s3, sns, iam, sfn, events = (boto3.client(s, **clients) for s in ("s3", "sns", "iam", "stepfunctions", "events"))
 
         data, models = f"{NAME}-data-{ACCOUNT}", f"{NAME}-models-{ACCOUNT}"
-        deploy_storage(s3, data, ["raw/", "quarantine/"])
-        deploy_storage(s3, models, [])
+        # raw_retention_days and derived_retention_days at their defaults.
+        deploy_storage(s3, data, {"raw/": 30, "quarantine/": 30, "clean/": 90, "predictions/": 90})
+        deploy_storage(s3, models, {})
         for bucket in (data, models):
             enc = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
             check(enc["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256", f"{bucket}: encrypted")
@@ -129,7 +130,8 @@ def main():
             check(policy["Statement"][0]["Condition"]["Bool"]["aws:SecureTransport"] == "false", f"{bucket}: TLS only")
         expiring = {r["Filter"]["Prefix"] for r in s3.get_bucket_lifecycle_configuration(Bucket=data)["Rules"]
                     if "Expiration" in r}
-        check(expiring == {"raw/", "quarantine/"}, f"{data}: raw/ and quarantine/ expire")
+        check(expiring == {"raw/", "quarantine/", "clean/", "predictions/"},
+              f"{data}: every prefix that holds comment text or ids expires")
         s3.put_object(Bucket=data, Key="raw/dt=2026-11-02/hour=05/a.csv", Body=b"x")
         check(s3.list_objects_v2(Bucket=data, Prefix="raw/")["KeyCount"] == 1, "raw input lands in the data bucket")
 

@@ -21,10 +21,11 @@ locals {
 }
 
 module "storage" {
-  source             = "./modules/storage"
-  name               = local.name
-  raw_retention_days = var.raw_retention_days
-  force_destroy      = var.force_destroy_buckets
+  source                 = "./modules/storage"
+  name                   = local.name
+  raw_retention_days     = var.raw_retention_days
+  derived_retention_days = var.derived_retention_days
+  force_destroy          = var.force_destroy_buckets
 }
 
 module "alerting" {

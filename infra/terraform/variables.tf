@@ -113,6 +113,17 @@ variable "raw_retention_days" {
   default     = 30
 }
 
+variable "derived_retention_days" {
+  description = "Days after which clean/ (comment text and ids) and predictions/ (ids, word counts) expire; a backfill can only re-monitor hours younger than this."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.derived_retention_days >= 1
+    error_message = "derived_retention_days must be at least 1."
+  }
+}
+
 variable "monthly_budget_usd" {
   description = "Monthly AWS budget for this deployment; notifications at 50, 80 and 100 %."
   type        = number

@@ -9,6 +9,10 @@ variable "raw_retention_days" {
   type = number
 }
 
+variable "derived_retention_days" {
+  type = number
+}
+
 variable "force_destroy" {
   type = bool
 }
@@ -87,6 +91,30 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
       }
       expiration {
         days = var.raw_retention_days
+      }
+      noncurrent_version_expiration {
+        noncurrent_days = 7
+      }
+      abort_incomplete_multipart_upload {
+        days_after_initiation = 1
+      }
+    }
+  }
+
+  # What extract and transform derive from comments: clean/ keeps the
+  # comment text and its public id (which leads to the author),
+  # predictions/ the ids and the word counts. Reports and history keep only
+  # aggregates and stay.
+  dynamic "rule" {
+    for_each = ["clean", "predictions"]
+    content {
+      id     = "expire-${rule.value}"
+      status = "Enabled"
+      filter {
+        prefix = "${rule.value}/"
+      }
+      expiration {
+        days = var.derived_retention_days
       }
       noncurrent_version_expiration {
         noncurrent_days = 7
