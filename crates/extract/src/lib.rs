@@ -163,16 +163,13 @@ impl Extractor {
             _ => r.message.clone(),
         };
         let cells = r.cells.as_ref().map(|cells| {
-            let mut kept = BTreeMap::new();
-            for (name, value) in HEADER.iter().zip(cells) {
-                match (*name, tiktok_export::parse_id(value)) {
-                    ("User ID", Some(id)) => drop(kept.insert("user", self.pseudonym(id))),
-                    (name, _) if IDENTITY.contains(&name) => {}
-                    ("Comment", _) => drop(kept.insert("Comment", self.pseudonymise_mentions(value))),
-                    (name, _) => drop(kept.insert(name, value.clone())),
-                }
-            }
-            kept
+            let kept = HEADER.iter().copied().zip(cells).filter_map(|(name, value)| match name {
+                "User ID" => tiktok_export::parse_id(value).map(|id| ("user", self.pseudonym(id))),
+                _ if IDENTITY.contains(&name) => None,
+                "Comment" => Some((name, self.pseudonymise_mentions(value))),
+                _ => Some((name, value.clone())),
+            });
+            kept.collect()
         });
         QuarantineRecord { source_key, row: r.row, line: r.line, field: r.field, reason: r.reason, message, cells }
     }
