@@ -79,42 +79,26 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
   bucket     = aws_s3_bucket.this["data"].id
   depends_on = [aws_s3_bucket_versioning.this]
 
-  # Raw input is kept by its producer; quarantine keeps the original lines
-  # long enough to look at them.
+  # Every prefix that holds comment text or ids expires: raw input (kept by
+  # its producer) and quarantine after raw_retention_days; what extract and
+  # transform derive (clean/: text and public comment ids, which lead to
+  # the author; predictions/: ids and word counts) after
+  # derived_retention_days. Reports and history hold only aggregates.
   dynamic "rule" {
-    for_each = ["raw", "quarantine"]
-    content {
-      id     = "expire-${rule.value}"
-      status = "Enabled"
-      filter {
-        prefix = "${rule.value}/"
-      }
-      expiration {
-        days = var.raw_retention_days
-      }
-      noncurrent_version_expiration {
-        noncurrent_days = 7
-      }
-      abort_incomplete_multipart_upload {
-        days_after_initiation = 1
-      }
+    for_each = {
+      raw         = var.raw_retention_days
+      quarantine  = var.raw_retention_days
+      clean       = var.derived_retention_days
+      predictions = var.derived_retention_days
     }
-  }
-
-  # What extract and transform derive from comments: clean/ keeps the
-  # comment text and its public id (which leads to the author),
-  # predictions/ the ids and the word counts. Reports and history keep only
-  # aggregates and stay.
-  dynamic "rule" {
-    for_each = ["clean", "predictions"]
     content {
-      id     = "expire-${rule.value}"
+      id     = "expire-${rule.key}"
       status = "Enabled"
       filter {
-        prefix = "${rule.value}/"
+        prefix = "${rule.key}/"
       }
       expiration {
-        days = var.derived_retention_days
+        days = rule.value
       }
       noncurrent_version_expiration {
         noncurrent_days = 7
