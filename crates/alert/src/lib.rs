@@ -1,14 +1,21 @@
 //! Pipeline step 4, **alert**: turns monitor's verdict, or a failure the
 //! workflow caught, into at most one notification.
 //!
-//! - **Dedup**: one message per batch (or per run, for failures). The claim
-//!   `alerts/sent/<id>.json` is created with a conditional write before
-//!   publishing and marked `sent` after, so a rerun or a retry of a
-//!   delivered alert publishes nothing; a claim left `pending` by a crash
-//!   is retried (at least once, never silently lost).
+//! - **Dedup**: one message per batch (or per run, for failures). Before
+//!   publishing, an execution claims `alerts/sent/<id>.json` with a
+//!   conditional write; the claim is a lease of [`LEASE_SECONDS`] held by
+//!   the execution (`run_id`), marked `sent` after publishing. Another
+//!   execution that finds the claim sends nothing: not when it is `sent`,
+//!   not while the lease runs. A retry of the owner, or anyone after the
+//!   lease expired (a crash between claim and publish), takes it over with
+//!   a compare-and-swap, so a crashed alert is sent late, never lost.
 //! - **Cooldown**: after an alert, the same or a lower severity is not
 //!   repeated for `cooldown_hours` of batch time; a higher one is sent at
-//!   once. State: `alerts/state/<model>.json`.
+//!   once. `alerts/state/<model>.json` keeps the recent alerts by batch
+//!   hour; it only grows (compare-and-swap), and a batch is judged by the
+//!   last alert at or before its own hour. So overlapping executions of the
+//!   same hours, each going forward in time, decide exactly as one
+//!   sequential run does.
 //! - Below `min_severity` nothing is sent.
 
 use pipeline_events::{AlertInput, AlertOutput, Failure, Severity, StepError, Verdict, keys};
@@ -36,12 +43,25 @@ impl StepError for AlertError {
     }
 }
 
+/// How long a claimed, unsent alert is left to its owner: far longer than
+/// the alert task's timeout (60 s) and its retries.
+pub const LEASE_SECONDS: i64 = 900;
+
+/// How far back the cooldown state remembers alerts, in hours of batch time.
+const HISTORY_HOURS: i64 = 24 * 30;
+
 /// `alerts/sent/<id>.json`: the dedup claim of one message.
 #[derive(Debug, Serialize, Deserialize)]
 struct Claim {
     status: ClaimStatus,
     #[serde(default)]
     message_id: Option<String>,
+    /// The execution that claimed it.
+    #[serde(default)]
+    owner: Option<String>,
+    /// Unix seconds after which another execution may take a pending claim over.
+    #[serde(default)]
+    lease_until: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,12 +72,54 @@ enum ClaimStatus {
     Sent,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// `alerts/state/<model>.json`: the alerts of the last [`HISTORY_HOURS`].
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct CooldownState {
+    /// Absent in the single-alert state of earlier versions, which reads as
+    /// no history.
+    #[serde(default)]
+    alerts: Vec<SentAlert>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct SentAlert {
     severity: Severity,
-    /// Batch time of the last alert, hours since 1970.
+    /// The batch's hour, hours since 1970.
     hour: i64,
     batch_id: String,
+}
+
+/// What the cooldown says about one verdict.
+enum Cooldown {
+    Send,
+    Suppressed(String),
+}
+
+impl CooldownState {
+    /// Judged by the last alert at or before the batch's hour: a faster
+    /// concurrent run may already have recorded later ones.
+    fn judge(&self, v: &Verdict, hour: i64, cooldown_hours: i64) -> Cooldown {
+        let last = self.alerts.iter().filter(|a| a.hour <= hour).max_by_key(|a| a.hour);
+        match last {
+            Some(last) if hour - last.hour < cooldown_hours && v.severity <= last.severity => {
+                Cooldown::Suppressed(format!(
+                    "cooldown: {:?} was sent for batch {} {} h before",
+                    last.severity,
+                    last.batch_id,
+                    hour - last.hour
+                ))
+            }
+            _ => Cooldown::Send,
+        }
+    }
+
+    fn with(mut self, alert: SentAlert) -> Self {
+        self.alerts.push(alert);
+        self.alerts.sort_by_key(|a| a.hour);
+        let newest = self.alerts.last().map_or(0, |a| a.hour);
+        self.alerts.retain(|a| newest - a.hour < HISTORY_HOURS);
+        self
+    }
 }
 
 pub struct Alerter {
@@ -75,12 +137,15 @@ impl Alerter {
         notifier: &N,
         input: &AlertInput,
     ) -> Result<AlertOutput, AlertError> {
+        // Executions are named; a hand-made input without a name owns its
+        // claims alone.
+        let owner = input.run_id.as_deref().unwrap_or("(unnamed)");
         match (&input.verdict, &input.failure) {
-            (Some(v), None) => self.verdict(store, notifier, v).await,
+            (Some(v), None) => self.verdict(store, notifier, v, owner).await,
             (None, Some(f)) => {
                 let id = input.run_id.clone().unwrap_or_else(|| format!("{}-{}", f.failed_step, f.error));
                 let (subject, body) = failure_message(f, input.run_id.as_deref());
-                self.send_once(store, notifier, &format!("failure-{}", sanitize(&id)), subject, body).await
+                self.send_once(store, notifier, &format!("failure-{}", sanitize(&id)), owner, subject, body).await
             }
             _ => Err(AlertError::BadInput),
         }
@@ -91,37 +156,50 @@ impl Alerter {
         store: &S,
         notifier: &N,
         v: &Verdict,
+        owner: &str,
     ) -> Result<AlertOutput, AlertError> {
         if v.severity < self.min_severity {
             return Ok(skipped(format!("severity {:?} is below {:?}", v.severity, self.min_severity)));
         }
-        let state_key = keys::alert_cooldown(&sanitize(&self.model));
         let hour = v.batch_hour().map_or(0, |h| h.hours_since_epoch());
-        match store.get(&state_key).await {
-            Ok(bytes) => {
-                let last: CooldownState = serde_json::from_slice(&bytes)
-                    .map_err(|e| AlertError::State { key: state_key.clone(), message: e.to_string() })?;
-                let within = (0..self.cooldown_hours).contains(&(hour - last.hour));
-                if within && v.severity <= last.severity && last.batch_id != v.batch_id {
-                    return Ok(skipped(format!(
-                        "cooldown: {:?} was sent for batch {} {} h ago",
-                        last.severity,
-                        last.batch_id,
-                        hour - last.hour
-                    )));
-                }
-            }
-            Err(StoreError::NotFound { .. }) => {}
-            Err(e) => return Err(e.into()),
+        if let Cooldown::Suppressed(reason) = self.record(store, v, hour).await? {
+            return Ok(skipped(reason));
         }
         let report = self.report_location.clone() + &v.report_key;
         let (subject, body) = verdict_message(v, &report, &self.report_location);
-        let out = self.send_once(store, notifier, &format!("batch-{}", sanitize(&v.batch_id)), subject, body).await?;
-        if out.sent {
-            let state = CooldownState { severity: v.severity, hour, batch_id: v.batch_id.clone() };
-            store.put(&state_key, serde_json::to_vec(&state).expect("serialisable")).await?;
+        self.send_once(store, notifier, &format!("batch-{}", sanitize(&v.batch_id)), owner, subject, body).await
+    }
+
+    /// Judges the verdict against the cooldown state and, if it is to be
+    /// sent, records it there first (compare-and-swap, judged again when
+    /// another run wrote in between), so that a concurrent run of a later
+    /// hour sees it.
+    async fn record<S: ObjectStore>(&self, store: &S, v: &Verdict, hour: i64) -> Result<Cooldown, AlertError> {
+        let key = keys::alert_cooldown(&sanitize(&self.model));
+        let state_error = |e: serde_json::Error| AlertError::State { key: key.clone(), message: e.to_string() };
+        loop {
+            let (state, version) = match store.get_versioned(&key).await {
+                Ok((bytes, version)) => (serde_json::from_slice(&bytes).map_err(state_error)?, Some(version)),
+                Err(StoreError::NotFound { .. }) => (CooldownState::default(), None),
+                Err(e) => return Err(e.into()),
+            };
+            // Recorded by another run, which may not have sent it yet: the claim decides.
+            if state.alerts.iter().any(|a| a.batch_id == v.batch_id) {
+                return Ok(Cooldown::Send);
+            }
+            if let Cooldown::Suppressed(reason) = state.judge(v, hour, self.cooldown_hours) {
+                return Ok(Cooldown::Suppressed(reason));
+            }
+            let alert = SentAlert { severity: v.severity, hour, batch_id: v.batch_id.clone() };
+            let bytes = serde_json::to_vec(&state.with(alert)).expect("serialisable");
+            let written = match version {
+                Some(version) => store.put_if_version(&key, bytes, &version).await?,
+                None => store.put_if_absent(&key, bytes).await?,
+            };
+            if written {
+                return Ok(Cooldown::Send);
+            }
         }
-        Ok(out)
     }
 
     async fn send_once<S: ObjectStore, N: Notifier>(
@@ -129,25 +207,48 @@ impl Alerter {
         store: &S,
         notifier: &N,
         id: &str,
+        owner: &str,
         subject: String,
         body: String,
     ) -> Result<AlertOutput, AlertError> {
         let key = keys::alert_claim(id);
-        let pending =
-            serde_json::to_vec(&Claim { status: ClaimStatus::Pending, message_id: None }).expect("serialisable");
-        if !store.put_if_absent(&key, pending).await? {
-            let claim: Claim = serde_json::from_slice(&store.get(&key).await?)
+        let now = unix_now();
+        let claim = |status, message_id| Claim {
+            status,
+            message_id,
+            owner: Some(owner.to_owned()),
+            lease_until: now + LEASE_SECONDS,
+        };
+        let pending = serde_json::to_vec(&claim(ClaimStatus::Pending, None)).expect("serialisable");
+        if !store.put_if_absent(&key, pending.clone()).await? {
+            let (bytes, version) = store.get_versioned(&key).await?;
+            let found: Claim = serde_json::from_slice(&bytes)
                 .map_err(|e| AlertError::State { key: key.clone(), message: e.to_string() })?;
-            if claim.status == ClaimStatus::Sent {
-                return Ok(skipped(format!(
-                    "already sent for {id} (message {})",
-                    claim.message_id.unwrap_or_default()
-                )));
+            let mine = found.owner.as_deref() == Some(owner);
+            match found.status {
+                ClaimStatus::Sent => {
+                    return Ok(skipped(format!(
+                        "already sent for {id} (message {})",
+                        found.message_id.unwrap_or_default()
+                    )));
+                }
+                ClaimStatus::Pending if !mine && found.lease_until > now => {
+                    return Ok(skipped(format!(
+                        "{id} is being sent by {} (claimed for another {} s)",
+                        found.owner.unwrap_or_default(),
+                        found.lease_until - now
+                    )));
+                }
+                ClaimStatus::Pending => {
+                    if !store.put_if_version(&key, pending, &version).await? {
+                        return Ok(skipped(format!("{id} was taken over by another execution")));
+                    }
+                }
             }
         }
         let message_id = notifier.publish(&subject, &body).await?;
-        let sent = Claim { status: ClaimStatus::Sent, message_id: Some(message_id.clone()) };
-        store.put(&key, serde_json::to_vec(&sent).expect("serialisable")).await?;
+        let sent = serde_json::to_vec(&claim(ClaimStatus::Sent, Some(message_id.clone()))).expect("serialisable");
+        store.put(&key, sent).await?;
         Ok(AlertOutput {
             sent: true,
             reason: format!("sent for {id}"),
@@ -155,6 +256,11 @@ impl Alerter {
             message_id: Some(message_id),
         })
     }
+}
+
+fn unix_now() -> i64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since_epoch.map_or(0, |d| d.as_secs() as i64)
 }
 
 fn skipped(reason: String) -> AlertOutput {

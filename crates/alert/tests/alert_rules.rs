@@ -114,3 +114,85 @@ fn long_subjects_are_cut_below_sns_limit() {
     assert!(subject.chars().count() <= MAX_SUBJECT, "{subject}");
     assert!(body.contains("and 490 more"), "{body}");
 }
+
+/// A claim `alerts/sent/<id>.json` as another execution left it.
+fn pending_claim(store: &LocalDirStore, id: &str, owner: &str, lease_until: i64) {
+    let path = store.path_of(&format!("alerts/sent/{id}.json")).unwrap();
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let claim = serde_json::json!({ "status": "pending", "owner": owner, "lease_until": lease_until });
+    std::fs::write(path, claim.to_string()).unwrap();
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+#[tokio::test]
+async fn a_claim_in_flight_is_left_to_its_owner_until_its_lease_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDirStore::new(dir.path().join("store"));
+    let notifier = LocalNotifier { path: dir.path().join("alerts.jsonl") };
+    let input = |batch: &str, run: &str| AlertInput {
+        verdict: Some(verdict(batch, "2026-11-02", &batch[1..], Severity::Alarm)),
+        failure: None,
+        run_id: Some(run.into()),
+    };
+
+    pending_claim(&store, "batch-b01", "run-a", unix_now() + 600);
+    let other = alerter().run(&store, &notifier, &input("b01", "run-b")).await.unwrap();
+    assert!(!other.sent && other.reason.contains("being sent by run-a"), "{other:?}");
+    let retry = alerter().run(&store, &notifier, &input("b01", "run-a")).await.unwrap();
+    assert!(retry.sent, "the owner's retry sends it: {retry:?}");
+
+    // A crash between claim and publish: after the lease, the next run sends it.
+    pending_claim(&store, "batch-b09", "run-a", unix_now() - 1);
+    let late = alerter().run(&store, &notifier, &input("b09", "run-c")).await.unwrap();
+    assert!(late.sent, "{late:?}");
+    assert_eq!(sent_messages(&notifier).len(), 2);
+}
+
+/// Verdicts for hours 0..24 of one day: warnings, and an alarm at hour 9.
+fn day_of_verdicts() -> Vec<Verdict> {
+    (0..24)
+        .map(|h| {
+            let severity = if h == 9 { Severity::Alarm } else { Severity::Warning };
+            verdict(&format!("b{h:02}"), "2026-11-02", &format!("{h:02}"), severity)
+        })
+        .collect()
+}
+
+/// Every verdict of the day in order, as one execution per batch of one run.
+async fn run_day(store: LocalDirStore, notifier: std::sync::Arc<LocalNotifier>, run: usize) {
+    for v in day_of_verdicts() {
+        let input = AlertInput { run_id: Some(format!("run{run}-{}", v.batch_id)), verdict: Some(v), failure: None };
+        alerter().run(&store, notifier.as_ref(), &input).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_runs_of_the_same_hours_send_what_one_run_sends() {
+    let dir = tempfile::tempdir().unwrap();
+    let notifier = |name: &str| std::sync::Arc::new(LocalNotifier { path: dir.path().join(name) });
+    let sequential = notifier("sequential.jsonl");
+    run_day(LocalDirStore::new(dir.path().join("sequential")), sequential.clone(), 0).await;
+    let expected: Vec<String> =
+        sent_messages(&sequential).iter().map(|m| m["subject"].as_str().unwrap().to_owned()).collect();
+    // Warnings at 0 and 6, the alarm at 9 breaking through, then warnings
+    // at 15 and 21, 6 h after the alarm and after each other.
+    assert_eq!(expected.len(), 5, "{expected:#?}");
+
+    for trial in 0..5 {
+        let store = LocalDirStore::new(dir.path().join(format!("concurrent-{trial}")));
+        let concurrent = notifier(&format!("concurrent-{trial}.jsonl"));
+        let runs: Vec<_> = (1..=4).map(|run| tokio::spawn(run_day(store.clone(), concurrent.clone(), run))).collect();
+        for run in runs {
+            run.await.unwrap();
+        }
+        let mut sent: Vec<String> =
+            sent_messages(&concurrent).iter().map(|m| m["subject"].as_str().unwrap().to_owned()).collect();
+        sent.sort();
+        let mut expected = expected.clone();
+        expected.sort();
+        assert_eq!(sent, expected, "trial {trial}");
+    }
+}

@@ -270,13 +270,17 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
         },
         notifier: LocalNotifier { path: args.store.join("alerts.jsonl") },
     };
+    let run_token = format!("{}-{}", std::process::id(), unix_seconds());
     let mut latest_report = None;
     let mut summary = RunSummary { executions: 0, failed: 0 };
     println!("{:<22} {:>5} {:>5} {:>6}  {:<8} alert", "batch", "rows", "bad", "drift", "severity");
     for (name, bytes) in batches(args)? {
         let key = keys::raw(&name);
         runtime.block_on(store.put(&key, bytes))?;
-        let execution = format!("local-{}", name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-"));
+        // Unique, as Step Functions requires: two runs over the same files
+        // are two executions each, and alert claims tell them apart.
+        let execution =
+            format!("local-{}-{}", name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-"), run_token);
         let shown = crate::printable(&name);
         let mut visited = Vec::new();
         let outcome = execute(&doc, serde_json::json!({ "key": key }), &execution, &mut functions, &mut visited)?;
@@ -315,4 +319,8 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
         println!("latest report: {} (alerts: {})", report.display(), args.store.join("alerts.jsonl").display());
     }
     Ok(summary)
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -78,3 +78,41 @@ fn the_pipeline_runs_locally_from_the_state_machine_document() {
     assert_eq!(last["subject"], "[absa-drift] pipeline FAILED at Extract: ExtractError");
     assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key, "the store's key is reused");
 }
+
+/// The subjects of the alerts a store's local notifier wrote, sorted.
+fn alert_subjects(store: &std::path::Path) -> Vec<String> {
+    let alerts = std::fs::read_to_string(store.join("alerts.jsonl")).unwrap_or_default();
+    let mut subjects: Vec<String> = alerts
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["subject"].as_str().unwrap().to_owned())
+        .collect();
+    subjects.sort();
+    subjects
+}
+
+#[test]
+fn four_concurrent_runs_of_the_same_hours_alert_as_one_run_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let day = ["--scenario", "aspect_mix", "--from-hour", "2", "--hours", "24", "--model", &repo("data/model")];
+    let sequential = dir.path().join("sequential");
+    run(&sequential, &day, 0);
+    let one_run = alert_subjects(&sequential);
+    assert_eq!(one_run.len(), 4, "alarms from hour 2, one per 6 h of cooldown: {one_run:#?}");
+
+    let shared = dir.path().join("shared");
+    let published = Command::new(env!("CARGO_BIN_EXE_absa-drift"))
+        .args(["publish", "--model", &repo("data/model"), "--store", shared.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(published.status.success(), "{}", String::from_utf8_lossy(&published.stderr));
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let (shared, day) = (shared.clone(), day.map(str::to_owned));
+            std::thread::spawn(move || run(&shared, &day.each_ref().map(String::as_str), 0))
+        })
+        .collect();
+    for r in runs {
+        r.join().unwrap();
+    }
+    assert_eq!(alert_subjects(&shared), one_run, "four runs at once send what one run sends");
+}

@@ -43,6 +43,10 @@ impl S3Store {
 
 impl ObjectStore for S3Store {
     async fn get(&self, key: &str) -> Result<Vec<u8>, StoreError> {
+        self.get_versioned(key).await.map(|(bytes, _)| bytes)
+    }
+
+    async fn get_versioned(&self, key: &str) -> Result<(Vec<u8>, String), StoreError> {
         check_key(key)?;
         let response = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
             Err(SdkError::ServiceError(e)) if e.err().is_no_such_key() => {
@@ -50,12 +54,13 @@ impl ObjectStore for S3Store {
             }
             other => other.map_err(|e| Self::backend(key, e))?,
         };
+        let etag = response.e_tag().unwrap_or_default().to_owned();
         let bytes = response
             .body
             .collect()
             .await
             .map_err(|e| StoreError::Backend { key: key.to_owned(), message: format!("S3: reading the body: {e}") })?;
-        Ok(bytes.into_bytes().to_vec())
+        Ok((bytes.into_bytes().to_vec(), etag))
     }
 
     async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), StoreError> {
@@ -86,6 +91,27 @@ impl ObjectStore for S3Store {
         match sent {
             Ok(_) => Ok(true),
             Err(SdkError::ServiceError(e)) if matches!(e.raw().status().as_u16(), 412 | 409) => Ok(false),
+            Err(e) => Err(Self::backend(key, e)),
+        }
+    }
+
+    /// S3's conditional write (`If-Match: <ETag>`): 412 when the object
+    /// changed, 409 when a concurrent conditional write won, 404 when it is
+    /// gone.
+    async fn put_if_version(&self, key: &str, bytes: Vec<u8>, version: &str) -> Result<bool, StoreError> {
+        check_key(key)?;
+        let sent = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .if_match(version)
+            .body(ByteStream::from(bytes))
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if matches!(e.raw().status().as_u16(), 412 | 409 | 404) => Ok(false),
             Err(e) => Err(Self::backend(key, e)),
         }
     }

@@ -28,15 +28,35 @@ impl Drop for Moto {
     }
 }
 
+/// moto's server, as `moto_server` runs it, on a free port.
 fn start_moto() -> Moto {
     let server = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv-moto/bin/moto_server");
+    spawn_moto(server, |port| vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()])
+}
+
+/// moto's application served one request at a time. S3 applies a
+/// conditional write atomically; moto checks the condition and then
+/// writes, so concurrent requests could both pass the check. Served in
+/// turn, its conditional writes are atomic, as S3's are.
+fn start_serial_moto() -> Moto {
+    const SERIAL: &str = "import sys\n\
+        from werkzeug.serving import run_simple\n\
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app\n\
+        run_simple('127.0.0.1', int(sys.argv[1]), DomainDispatcherApplication(create_backend_app),\n\
+        threaded=False, request_handler=MotoRequestHandler)\n";
+    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv-moto/bin/python");
+    spawn_moto(python, |port| vec!["-c".into(), SERIAL.into(), port.to_string()])
+}
+
+fn spawn_moto(program: &str, args: impl Fn(u16) -> Vec<String>) -> Moto {
     assert!(
-        std::path::Path::new(server).exists(),
-        "{server} is missing: run `bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt` (scripts/test.sh does)"
+        std::path::Path::new(program).exists(),
+        "{program} is missing: run `bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt` (scripts/test.sh does)"
     );
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(server)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+    let child = Command::new(program)
+        .args(args(port))
+        .env("MOTO_PORT", port.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -113,6 +133,12 @@ async fn the_aws_adapters_work_against_moto() {
     assert!(store.put_if_absent("alerts/run-1", b"first".to_vec()).await.unwrap());
     assert!(!store.put_if_absent("alerts/run-1", b"second".to_vec()).await.unwrap());
     assert_eq!(store.get("alerts/run-1").await.unwrap(), b"first");
+    // And the compare-and-swap (If-Match on the ETag) the cooldown state relies on.
+    let (_, version) = store.get_versioned("alerts/run-1").await.unwrap();
+    assert!(store.put_if_version("alerts/run-1", b"second".to_vec(), &version).await.unwrap());
+    assert!(!store.put_if_version("alerts/run-1", b"third".to_vec(), &version).await.unwrap(), "a stale version");
+    assert!(!store.put_if_version("alerts/none", b"x".to_vec(), &version).await.unwrap(), "no object");
+    assert_eq!(store.get("alerts/run-1").await.unwrap(), b"second");
 
     // The registry and extract run unchanged on S3.
     let registry = ModelRegistry::new(&store);
@@ -169,4 +195,53 @@ async fn the_aws_adapters_work_against_moto() {
     let input = AlertInput { verdict: None, failure: Some(failure), run_id: Some("r1".into()) };
     let err = alerter.run(&store, &wrong, &input).await.unwrap_err();
     assert!(err.to_string().contains(":nope"), "{err}");
+}
+
+/// One run over a day of verdicts (warnings, an alarm at 9), one execution
+/// per batch, in order.
+async fn alert_day(store: S3Store, notifier: std::sync::Arc<SnsNotifier>, run: usize) {
+    let alerter = Alerter {
+        model: "absa".into(),
+        min_severity: Severity::Warning,
+        cooldown_hours: 6,
+        report_location: "s3://absa-data/".into(),
+    };
+    for h in 0..24 {
+        let verdict = Verdict {
+            batch_id: format!("b{h:02}"),
+            dt: "2026-11-02".into(),
+            hour: format!("{h:02}"),
+            drift_detected: true,
+            severity: if h == 9 { Severity::Alarm } else { Severity::Warning },
+            share_of_drifted_columns: 0.3,
+            drifted_columns: vec!["aspect".into()],
+            report_key: format!("reports/b{h:02}.json"),
+            html_key: format!("reports/b{h:02}.html"),
+        };
+        let input = AlertInput { run_id: Some(format!("run{run}-b{h:02}")), verdict: Some(verdict), failure: None };
+        alerter.run(&store, notifier.as_ref(), &input).await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_alert_runs_on_s3_send_what_one_run_sends() {
+    let moto = start_serial_moto();
+    let notifier = std::sync::Arc::new(topic(&moto).await);
+    let subjects = |moto: &Moto| {
+        let mut subjects: Vec<String> = published(moto).into_iter().map(|(subject, _)| subject).collect();
+        subjects.sort();
+        subjects
+    };
+    alert_day(bucket(&moto, "sequential").await, notifier.clone(), 0).await;
+    let one_run = subjects(&moto);
+    assert_eq!(one_run.len(), 5, "{one_run:#?}");
+
+    let store = bucket(&moto, "concurrent").await;
+    let runs: Vec<_> = (1..=4).map(|run| tokio::spawn(alert_day(store.clone(), notifier.clone(), run))).collect();
+    for run in runs {
+        run.await.unwrap();
+    }
+    let mut expected: Vec<String> = one_run.iter().chain(&one_run).cloned().collect();
+    expected.sort();
+    assert_eq!(subjects(&moto), expected, "four concurrent runs send what one sends");
 }

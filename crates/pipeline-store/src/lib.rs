@@ -33,6 +33,18 @@ pub trait ObjectStore: Send + Sync {
     /// Writes only if nothing is stored under `key`; `Ok(false)` when
     /// something is. What makes reruns and concurrent runs safe.
     fn put_if_absent(&self, key: &str, bytes: Vec<u8>) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The object and its version: a token that changes whenever the
+    /// object is written (S3's ETag).
+    fn get_versioned(&self, key: &str) -> impl Future<Output = Result<(Vec<u8>, String), StoreError>> + Send;
+    /// Replaces the object only if it is still at `version`; `Ok(false)`
+    /// when another write came first (or the object is gone). With
+    /// [`ObjectStore::get_versioned`], a compare-and-swap.
+    fn put_if_version(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        version: &str,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Every key that starts with `prefix`, sorted.
     fn list(&self, prefix: &str) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 }

@@ -3,6 +3,7 @@
 use std::fs;
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{ObjectStore, StoreError, check_key};
 
@@ -36,7 +37,15 @@ impl LocalDirStore {
         let path = self.path_of(key)?;
         let dir = path.parent().expect("a key has a file name");
         fs::create_dir_all(dir).map_err(Self::io(key))?;
-        let tmp = dir.join(format!(".{}.tmp-{}", path.file_name().unwrap().to_string_lossy(), std::process::id()));
+        // Unique per process and per write, so concurrent writers of one key
+        // never share a temporary file.
+        static WRITES: AtomicU64 = AtomicU64::new(0);
+        let tmp = dir.join(format!(
+            ".{}.tmp-{}-{}",
+            path.file_name().unwrap().to_string_lossy(),
+            std::process::id(),
+            WRITES.fetch_add(1, Ordering::Relaxed)
+        ));
         let mut file = fs::File::create(&tmp).map_err(Self::io(key))?;
         file.write_all(bytes).and_then(|()| file.sync_all()).map_err(Self::io(key))?;
         if replace {
@@ -70,6 +79,30 @@ impl ObjectStore for LocalDirStore {
         self.write_atomically(key, &bytes, false)
     }
 
+    async fn get_versioned(&self, key: &str) -> Result<(Vec<u8>, String), StoreError> {
+        let bytes = self.get(key).await?;
+        let version = version_of(&bytes);
+        Ok((bytes, version))
+    }
+
+    /// Under an exclusive lock on `<root>/.store.lock`, which every
+    /// process sharing the directory takes for its compare-and-swaps.
+    async fn put_if_version(&self, key: &str, bytes: Vec<u8>, version: &str) -> Result<bool, StoreError> {
+        fs::create_dir_all(&self.root).map_err(Self::io(key))?;
+        let lock = fs::File::create(self.root.join(".store.lock")).map_err(Self::io(key))?;
+        lock.lock().map_err(Self::io(key))?;
+        let current = match self.get(key).await {
+            Ok(current) => current,
+            Err(StoreError::NotFound { .. }) => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        if version_of(&current) != version {
+            return Ok(false);
+        }
+        self.write_atomically(key, &bytes, true)
+        // The lock is released when `lock` is dropped.
+    }
+
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
         let mut keys = Vec::new();
         walk(&self.root, &self.root, &mut keys).map_err(Self::io(prefix))?;
@@ -77,6 +110,16 @@ impl ObjectStore for LocalDirStore {
         keys.sort();
         Ok(keys)
     }
+}
+
+/// A version token for local objects: a hash of the content. Writing the
+/// same bytes again keeps the version, which a compare-and-swap of the same
+/// state may treat as no change.
+fn version_of(bytes: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    format!("{:016x}-{}", hasher.finish(), bytes.len())
 }
 
 /// Every file under `dir` as a key, skipping in-flight temporary files.

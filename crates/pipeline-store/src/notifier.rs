@@ -32,7 +32,8 @@ impl Notifier for LocalNotifier {
         let lines = std::fs::read_to_string(&self.path).map_or(0, |t| t.lines().count());
         let id = format!("local-{}", lines + 1);
         let record = serde_json::json!({ "message_id": id, "subject": subject, "message": body });
-        writeln!(file, "{record}").map_err(failed)?;
+        // One write per message: concurrent runs append whole lines.
+        file.write_all(format!("{record}\n").as_bytes()).map_err(failed)?;
         println!("ALERT {subject}");
         Ok(id)
     }
