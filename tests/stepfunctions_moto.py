@@ -370,8 +370,10 @@ def compare_runs(cloud, embedded, verdicts, store, messages):
         check(same, f"{k}: the same content but for the report's location, the message id and the claim's owner")
     # What SNS received and what the local notifier wrote.
     local_messages = [json.loads(line) for line in embedded["alerts.jsonl"].decode().splitlines()]
-    local_messages = [(m["subject"], m["message"].replace(str(store) + "/", "<store>/")) for m in local_messages]
-    cloud_messages = [(s, m.replace(f"s3://{BUCKET}/", "<store>/")) for s, m in messages]
+    def message(text, location):
+        return re.sub(r"\nRun: \S+", "\nRun: <execution>", text.replace(location, "<store>/"))
+    local_messages = [(m["subject"], message(m["message"], str(store) + "/")) for m in local_messages]
+    cloud_messages = [(s, message(m, f"s3://{BUCKET}/")) for s, m in messages]
     check(local_messages == cloud_messages, f"the same {len(cloud_messages)} notifications, word for word")
 
 if __name__ == "__main__":

@@ -44,6 +44,11 @@ pub struct RunArgs {
     /// directory; each file is one batch.
     #[arg(long, value_name = "PATH", conflicts_with = "scenario")]
     input: Option<PathBuf>,
+    /// When the --input files arrived (YYYY-MM-DDTHH:MM:SSZ), which labels
+    /// their batches; now by default. Replayed hours are ingested at the
+    /// end of the hour their file is named after.
+    #[arg(long, value_name = "TIME", requires = "input", value_parser = iso_time)]
+    ingested_at: Option<String>,
     /// The model published as production when the store has none yet:
     /// the bundled one (`make model` rebuilds it from data/train).
     #[arg(long, value_name = "DIR", default_value = "data/model")]
@@ -166,8 +171,29 @@ fn store_key(store: &Path) -> Result<String, RunError> {
     Ok(key)
 }
 
-/// (batch name, bytes) of every batch to replay, in order.
-fn batches(args: &RunArgs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
+fn iso_time(time: &str) -> Result<String, String> {
+    match pipeline_events::time::parse_iso_time(time) {
+        Some(_) => Ok(time.to_owned()),
+        None => Err("not a UTC time like 2026-11-02T06:00:00Z".to_owned()),
+    }
+}
+
+/// One file to run as one execution.
+struct Batch {
+    name: String,
+    bytes: Vec<u8>,
+    /// `YYYY-MM-DDTHH:MM:SSZ`; extract's clock when absent.
+    ingested_at: Option<String>,
+}
+
+/// The last second of an hour named `YYYY-MM-DDTHH` (a bundled or simulated file).
+fn end_of_hour(name: &str) -> Option<String> {
+    let end = format!("{}:59:59Z", name.strip_suffix(".csv")?);
+    pipeline_events::time::parse_iso_time(&end).map(|_| end)
+}
+
+/// Every batch to run, in order.
+fn batches(args: &RunArgs) -> Result<Vec<Batch>, RunError> {
     let read =
         |path: &Path| std::fs::read(path).map_err(|e| RunError::File { path: path.to_owned(), message: e.to_string() });
     // Regular files only: a symbolic link is not followed (it could lead to
@@ -195,7 +221,8 @@ fn batches(args: &RunArgs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if let Some(input) = &args.input {
         let files = if input.is_dir() { files_in(input)? } else { vec![input.clone()] };
-        return files.iter().map(|p| Ok((name(p), read(p)?))).collect();
+        let batch = |p: &PathBuf| Ok(Batch { name: name(p), bytes: read(p)?, ingested_at: args.ingested_at.clone() });
+        return files.iter().map(batch).collect();
     }
     if let Some(scenario) = args.scenario {
         let taxonomy = Taxonomy::bundled();
@@ -205,7 +232,8 @@ fn batches(args: &RunArgs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
                 let mut bytes = Vec::new();
                 write_exporter_csv(&generator.hour(hour, 400, scenario, args.from_hour), &mut bytes)
                     .expect("in memory");
-                (format!("{}.csv", iso_hour(HOURLY_START + i64::from(hour) * 3600)), bytes)
+                let name = format!("{}.csv", iso_hour(HOURLY_START + i64::from(hour) * 3600));
+                Batch { ingested_at: end_of_hour(&name), name, bytes }
             })
             .collect());
     }
@@ -214,7 +242,7 @@ fn batches(args: &RunArgs) -> Result<Vec<(String, Vec<u8>)>, RunError> {
         .iter()
         .filter(|p| name(p).ends_with(".csv") && !name(p).ends_with(".labels.csv"))
         .take(args.hours as usize)
-        .map(|p| Ok((name(p), read(p)?)))
+        .map(|p| Ok(Batch { name: name(p), bytes: read(p)?, ingested_at: end_of_hour(&name(p)) }))
         .collect()
 }
 
@@ -274,16 +302,18 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
     let mut latest_report = None;
     let mut summary = RunSummary { executions: 0, failed: 0 };
     println!("{:<22} {:>5} {:>5} {:>6}  {:<8} alert", "batch", "rows", "bad", "drift", "severity");
-    for (name, bytes) in batches(args)? {
+    for Batch { name, bytes, ingested_at } in batches(args)? {
         let key = keys::raw(&name);
         runtime.block_on(store.put(&key, bytes))?;
+        let input = ExtractInput { key: Some(key), ingested_at, ..ExtractInput::default() };
         // Unique, as Step Functions requires: two runs over the same files
         // are two executions each, and alert claims tell them apart.
         let execution =
             format!("local-{}-{}", name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "-"), run_token);
         let shown = crate::printable(&name);
         let mut visited = Vec::new();
-        let outcome = execute(&doc, serde_json::json!({ "key": key }), &execution, &mut functions, &mut visited)?;
+        let input = serde_json::to_value(input).expect("serialisable");
+        let outcome = execute(&doc, input, &execution, &mut functions, &mut visited)?;
         summary.executions += 1;
         match outcome {
             Outcome::Succeeded(out) => {

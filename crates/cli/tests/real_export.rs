@@ -26,6 +26,7 @@ fn a_real_export_keeps_every_row_and_no_identity_leaves_raw() {
     let store = dir.path().join("store");
     let out = Command::new(env!("CARGO_BIN_EXE_absa-drift"))
         .args(["run", "--store", store.to_str().unwrap(), "--input", &repo(FIXTURE)])
+        .args(["--ingested-at", "2026-11-30T10:20:00Z"])
         .args(["--model", &repo("data/model"), "--state-machine", &repo("statemachine/absa_drift_pipeline.asl.json")])
         .env_remove("ABSA_PSEUDONYM_KEY")
         .output()
@@ -48,6 +49,11 @@ fn a_real_export_keeps_every_row_and_no_identity_leaves_raw() {
         (Some(68), Some(67), Some(0), Some(1)),
         "one comment is in the file twice"
     );
+    // Labelled by its ingestion hour; its comments span the video's life.
+    let ingestion = &manifest["ingestion"];
+    assert_eq!((ingestion["dt"].as_str(), ingestion["hour"].as_str()), (Some("2026-11-30"), Some("10")));
+    let report = std::fs::read_dir(store.join("reports/dt=2026-11-30/hour=10")).unwrap().count();
+    assert_eq!(report, 2, "the report and its page, under the ingestion hour");
 
     // Every identity value of the file, from the file itself.
     let raw = std::fs::read(repo(FIXTURE)).unwrap();

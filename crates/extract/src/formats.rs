@@ -72,7 +72,9 @@ pub fn detect(bytes: &[u8]) -> Format {
     }
 }
 
-pub fn read(bytes: &[u8]) -> Result<(Format, Rows), FormatError> {
+/// Every row of a file; a comment time after `not_after` (seconds since
+/// 1970) rejects its row.
+pub fn read(bytes: &[u8], not_after: i64) -> Result<(Format, Rows), FormatError> {
     let format = detect(bytes);
     if format != Format::Parquet
         && let Some(encoding) = tiktok_export::wide_encoding(bytes)
@@ -80,9 +82,9 @@ pub fn read(bytes: &[u8]) -> Result<(Format, Rows), FormatError> {
         return Err(FormatError::Encoding(encoding));
     }
     let rows = match format {
-        Format::Csv => read_csv(bytes)?,
-        Format::Jsonl => read_jsonl(bytes),
-        Format::Parquet => read_parquet(bytes)?,
+        Format::Csv => read_csv(bytes, not_after)?,
+        Format::Jsonl => read_jsonl(bytes, not_after),
+        Format::Parquet => read_parquet(bytes, not_after)?,
     };
     Ok((format, rows))
 }
@@ -97,11 +99,11 @@ fn rejected_cells(row: usize, line: u64, (field, reason): tiktok_export::FieldEr
     rejected(tiktok_export::RowError { row, line, field, reason, raw: String::new(), cells: Some(cells) })
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Rows, FormatError> {
-    Ok(tiktok_export::read(bytes)?.into_iter().map(|r| r.map_err(rejected)).collect())
+fn read_csv(bytes: &[u8], not_after: i64) -> Result<Rows, FormatError> {
+    Ok(tiktok_export::read_until(bytes, not_after)?.into_iter().map(|r| r.map_err(rejected)).collect())
 }
 
-fn read_jsonl(bytes: &[u8]) -> Rows {
+fn read_jsonl(bytes: &[u8], not_after: i64) -> Rows {
     let mut rows = Vec::new();
     for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line_no = i as u64 + 1;
@@ -159,13 +161,13 @@ fn read_jsonl(bytes: &[u8]) -> Rows {
             continue;
         }
         let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-        let parsed = tiktok_export::parse_fields(&refs);
+        let parsed = tiktok_export::parse_fields(&refs, not_after);
         rows.push(parsed.map_err(|e| rejected_cells(row, line_no, e, cells.clone())));
     }
     rows
 }
 
-fn read_parquet(bytes: &[u8]) -> Result<Rows, FormatError> {
+fn read_parquet(bytes: &[u8], not_after: i64) -> Result<Rows, FormatError> {
     let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::copy_from_slice(bytes))
         .and_then(|b| b.build())
         .map_err(|e| FormatError::Parquet(e.to_string()))?;
@@ -190,7 +192,7 @@ fn read_parquet(bytes: &[u8]) -> Result<Rows, FormatError> {
             let cells: Vec<String> = columns.iter().map(|c| cell(c.as_ref(), i)).collect();
             let row = rows.len() + 1;
             let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-            let parsed = tiktok_export::parse_fields(&refs);
+            let parsed = tiktok_export::parse_fields(&refs, not_after);
             rows.push(parsed.map_err(|e| rejected_cells(row, row as u64, e, cells.clone())));
         }
     }

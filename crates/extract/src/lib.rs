@@ -21,7 +21,7 @@ mod formats;
 use std::collections::{BTreeMap, HashSet};
 
 use hmac::{Hmac, Mac};
-use pipeline_events::{BatchHour, Counts, ExtractInput, ExtractOutput, Partition, StepError, keys};
+use pipeline_events::{BatchHour, Counts, ExtractInput, ExtractOutput, Ingestion, Partition, StepError, keys, time};
 use pipeline_store::{ObjectStore, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -33,19 +33,19 @@ pub use formats::{Format, FormatError, Rejected, detect};
 /// The shortest pseudonym key accepted.
 pub const MIN_KEY_BYTES: usize = 16;
 
-/// Where the files of the hour before `scheduled_time` were dropped;
-/// `None` unless the time is `YYYY-MM-DDTHH:MM:SSZ` (an EventBridge
-/// event's `time`).
-pub fn drop_prefix(scheduled_time: &str) -> Option<String> {
-    BatchHour::from_iso(scheduled_time).map(|hour| keys::raw_drop(hour.previous()))
-}
+/// How much later than its ingestion a comment time may be: the exporter
+/// writes times without a zone, and local time runs up to 14 h ahead of
+/// UTC; the rest is for clocks. A later time is quarantined (`bad_time`).
+pub const FUTURE_TOLERANCE_SECS: i64 = 24 * 3600;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
     #[error("extract input must name exactly one of 'key', 'prefix' and 'scheduled_time'")]
     BadInput,
-    #[error("scheduled_time '{0}' is not YYYY-MM-DDTHH:MM:SSZ")]
-    BadTime(String),
+    #[error("{field} '{value}' is not YYYY-MM-DDTHH:MM:SSZ")]
+    BadTime { field: &'static str, value: String },
+    #[error("ingested_at goes with 'key' or 'prefix'; a scheduled run is ingested in the hour before its time")]
+    IngestedAtWithSchedule,
     #[error("no raw file under '{prefix}'")]
     NoInput { prefix: String },
     #[error("{key}: {source}")]
@@ -175,13 +175,21 @@ impl Extractor {
     }
 
     pub async fn run<S: ObjectStore>(&self, store: &S, input: &ExtractInput) -> Result<ExtractOutput, ExtractError> {
+        let bad_time = |field, value: &String| ExtractError::BadTime { field, value: value.clone() };
+        let ingested_at = match (&input.scheduled_time, &input.ingested_at) {
+            (Some(_), Some(_)) => return Err(ExtractError::IngestedAtWithSchedule),
+            // The last second of the hour the files were dropped in.
+            (Some(t), None) => {
+                let dropped = BatchHour::from_iso(t).ok_or_else(|| bad_time("scheduled_time", t))?.previous();
+                dropped.start() + 3599
+            }
+            (None, Some(t)) => time::parse_iso_time(t).ok_or_else(|| bad_time("ingested_at", t))?,
+            (None, None) => unix_now(),
+        };
         let keys = match (&input.key, &input.prefix, &input.scheduled_time) {
             (Some(key), None, None) => vec![key.clone()],
             (None, Some(prefix), None) => batch_under(store, prefix.clone()).await?,
-            (None, None, Some(time)) => {
-                let prefix = drop_prefix(time).ok_or_else(|| ExtractError::BadTime(time.clone()))?;
-                batch_under(store, prefix).await?
-            }
+            (None, None, Some(_)) => batch_under(store, keys::raw_drop(BatchHour::containing(ingested_at))).await?,
             _ => return Err(ExtractError::BadInput),
         };
         let mut batch_hash = Sha256::new();
@@ -201,8 +209,8 @@ impl Extractor {
         let mut quarantine = String::new();
         let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
         for (key, bytes) in &files {
-            let (_, rows) =
-                formats::read(bytes).map_err(|source| ExtractError::Format { key: (*key).clone(), source })?;
+            let (_, rows) = formats::read(bytes, ingested_at + FUTURE_TOLERANCE_SECS)
+                .map_err(|source| ExtractError::Format { key: (*key).clone(), source })?;
             for (i, row) in rows.into_iter().enumerate() {
                 counts.input_rows += 1;
                 match row {
@@ -234,6 +242,14 @@ impl Extractor {
             }
         }
 
+        let times = by_hour.values().flatten().map(|c| c.created_at);
+        let label = BatchHour::containing(ingested_at);
+        let ingestion = Ingestion {
+            dt: label.dt(),
+            hour: label.hour(),
+            first_comment: times.clone().min().map(time::iso_time),
+            last_comment: times.max().map(time::iso_time),
+        };
         let mut partitions = Vec::new();
         for (hour, rows) in by_hour {
             let key = keys::clean_partition(hour, &batch_id);
@@ -252,6 +268,7 @@ impl Extractor {
         let manifest_key = keys::extract_manifest(&batch_id);
         let output = ExtractOutput {
             batch_id,
+            ingestion,
             inputs: keys,
             partitions,
             quarantine_key,
@@ -263,6 +280,11 @@ impl Extractor {
         store.put(&manifest_key, serde_json::to_vec_pretty(&output).expect("serialisable")).await?;
         Ok(output)
     }
+}
+
+fn unix_now() -> i64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since_epoch.map_or(0, |d| d.as_secs() as i64)
 }
 
 fn hex(bytes: &[u8]) -> String {

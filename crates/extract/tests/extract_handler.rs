@@ -151,15 +151,52 @@ async fn a_scheduled_run_reads_the_files_dropped_in_the_hour_before() {
     for time in ["2026-11-02T00:00:00Z", "2026-11-02T00:00:41Z"] {
         let out = Extractor::new(KEY).unwrap().run(&store, &scheduled(time)).await.unwrap();
         assert_eq!(out.inputs, ["raw/dt=2026-11-01/hour=23/a.csv"], "{time}");
+        // Labelled by the hour it was ingested in, whatever its comments' times.
+        assert_eq!((out.ingestion.dt.as_str(), out.ingestion.hour.as_str()), ("2026-11-01", "23"));
+        assert_eq!(out.ingestion.first_comment.as_deref(), Some("2026-11-01T00:00:05Z"));
     }
     let out = Extractor::new(KEY).unwrap().run(&store, &scheduled("2026-11-02T01:00:00Z")).await.unwrap();
     assert_eq!(out.inputs, ["raw/dt=2026-11-02/hour=00/b.csv"]);
     let empty = Extractor::new(KEY).unwrap().run(&store, &scheduled("2026-11-02T05:00:00Z")).await;
     assert!(matches!(empty, Err(ExtractError::NoInput { ref prefix }) if prefix == "raw/dt=2026-11-02/hour=04/"));
     let bad = Extractor::new(KEY).unwrap().run(&store, &scheduled("02/11/2026 05:00")).await;
-    assert!(matches!(bad, Err(ExtractError::BadTime(_))));
-    assert_eq!(extract::drop_prefix("2024-03-01T00:10:00Z").as_deref(), Some("raw/dt=2024-02-29/hour=23/"));
-    assert_eq!(extract::drop_prefix("2026-11-02T24:00:00Z"), None);
+    assert!(matches!(bad, Err(ExtractError::BadTime { field: "scheduled_time", .. })));
+    let leap = Extractor::new(KEY).unwrap().run(&store, &scheduled("2024-03-01T00:10:00Z")).await;
+    assert!(matches!(leap, Err(ExtractError::NoInput { ref prefix }) if prefix == "raw/dt=2024-02-29/hour=23/"));
+    let hour_24 = Extractor::new(KEY).unwrap().run(&store, &scheduled("2026-11-02T24:00:00Z")).await;
+    assert!(matches!(hour_24, Err(ExtractError::BadTime { .. })));
+    let both = ExtractInput { ingested_at: Some("2026-11-02T00:00:00Z".into()), ..scheduled("2026-11-02T01:00:00Z") };
+    assert!(matches!(Extractor::new(KEY).unwrap().run(&store, &both).await, Err(ExtractError::IngestedAtWithSchedule)));
+}
+
+#[tokio::test]
+async fn comments_later_than_their_ingestion_are_quarantined_and_the_batch_keeps_its_ingestion_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDirStore::new(dir.path());
+    let raw = String::from_utf8(hourly("2026-11-01T00.csv")).unwrap();
+    // Three weeks of comments, one a day into the future, one in year 0.
+    let mut lines: Vec<String> = raw.lines().map(str::to_owned).collect();
+    lines[1] = lines[1].replace("01/11/2026, 00:", "11/10/2026, 09:");
+    lines[2] = lines[2].replace("01/11/2026, 00:", "02/11/2026, 01:");
+    lines[3] = lines[3].replace("01/11/2026, 00:", "01/01/0000, 00:");
+    store.put("raw/video.csv", lines.join("\n").into_bytes()).await.unwrap();
+    let input = ExtractInput {
+        key: Some("raw/video.csv".into()),
+        ingested_at: Some("2026-11-01T00:59:59Z".into()),
+        ..Default::default()
+    };
+    let out = Extractor::new(KEY).unwrap().run(&store, &input).await.unwrap();
+    assert_eq!(out.reasons.get("bad_time"), Some(&2), "{:?}", out.reasons);
+    assert_eq!((out.ingestion.dt.as_str(), out.ingestion.hour.as_str()), ("2026-11-01", "00"));
+    assert!(out.ingestion.first_comment.as_deref().unwrap().starts_with("2026-10-11T09:"), "{:?}", out.ingestion);
+    assert!(out.ingestion.last_comment.as_deref().unwrap().starts_with("2026-11-01T00:"), "{:?}", out.ingestion);
+    let quarantine = String::from_utf8(store.get(out.quarantine_key.as_ref().unwrap()).await.unwrap()).unwrap();
+    assert!(quarantine.contains("later than the file arrived"), "{quarantine}");
+    assert!(quarantine.contains("before TikTok existed"), "{quarantine}");
+
+    let bad = ExtractInput { ingested_at: Some("yesterday".into()), ..input };
+    let err = Extractor::new(KEY).unwrap().run(&store, &bad).await.unwrap_err();
+    assert_eq!(err.to_string(), "ingested_at 'yesterday' is not YYYY-MM-DDTHH:MM:SSZ");
 }
 
 #[tokio::test]

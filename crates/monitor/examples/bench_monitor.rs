@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use monitor::Monitor;
-use pipeline_events::{Counts, PredictionPartition, TransformOutput};
+use pipeline_events::{Counts, Ingestion, PredictionPartition, TransformOutput};
 use pipeline_store::{LocalDirStore, ModelRegistry, ObjectStore};
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in MB.
@@ -55,6 +55,12 @@ fn main() {
         drop(batch);
         let input = TransformOutput {
             batch_id: "bench".into(),
+            ingestion: Ingestion {
+                dt: "2026-11-02".into(),
+                hour: "00".into(),
+                first_comment: Some("2026-11-02T00:00:00Z".into()),
+                last_comment: Some("2026-11-02T00:59:59Z".into()),
+            },
             model: "absa-sentiment".into(),
             model_version: version,
             partitions: vec![PredictionPartition {

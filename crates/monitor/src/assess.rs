@@ -190,6 +190,8 @@ pub fn assess(
         batch_id: batch.batch_id.clone(),
         dt: hour.dt(),
         hour: hour.hour(),
+        first_comment: batch.ingestion.first_comment.clone(),
+        last_comment: batch.ingestion.last_comment.clone(),
         model: batch.model.clone(),
         model_version: batch.model_version,
         reference_rows: reference.len(),

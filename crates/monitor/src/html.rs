@@ -35,7 +35,7 @@ pub fn render(report: &MonitorReport, reference: &[PredictionRow], current: &[Pr
 .badge{{color:#fff;background:{badge};padding:.2em .6em;border-radius:.3em;text-transform:uppercase}}.grid{{display:flex;flex-wrap:wrap;gap:1.5em}}
 figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></head><body>
 <h1>Drift report <span class="badge">{severity}</span></h1>
-<p>Batch <code>{batch}</code>, hour {dt} {hour}:00 UTC; model {model} version {version}. {current} current rows against {reference} reference rows.
+<p>Batch <code>{batch}</code>, ingested {dt} {hour}:00 UTC, {span}; model {model} version {version}. {current} current rows against {reference} reference rows.
 {drifted} of {columns} columns drifted (share {share:.2}; the dataset drifts at {threshold}). Vocabulary JS distance {js:.3}.</p>
 "#,
         dt = escape(&report.dt),
@@ -46,6 +46,7 @@ figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></
             Severity::Alarm => "alarm",
         },
         batch = escape(&report.batch_id),
+        span = escape(&comment_span(report)),
         model = escape(&report.model),
         version = report.model_version,
         current = report.current_rows,
@@ -235,4 +236,21 @@ fn bars_svg(reference: &BTreeMap<String, f64>, current: &BTreeMap<String, f64>) 
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// What comment times the batch covers, in words: an export of an old
+/// video spans weeks, and the page says so.
+fn comment_span(report: &MonitorReport) -> String {
+    let (Some(first), Some(last)) = (&report.first_comment, &report.last_comment) else {
+        return "no comment times".to_owned();
+    };
+    let shown = |t: &str| t.replacen('T', " ", 1).trim_end_matches('Z').to_owned();
+    let seconds = |t: &str| pipeline_events::time::parse_iso_time(t).unwrap_or(0);
+    let hours = (seconds(last) - seconds(first)) / 3600;
+    let length = match hours {
+        0 => "within an hour".to_owned(),
+        h if h < 48 => format!("{h} h"),
+        h => format!("{} days", h / 24),
+    };
+    format!("comments from {} to {} UTC ({length})", shown(first), shown(last))
 }

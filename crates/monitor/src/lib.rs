@@ -45,8 +45,8 @@ pub enum MonitorError {
     Read { key: String, message: String },
     #[error("the batch has no prediction partition")]
     Empty,
-    #[error("{key}: dt '{dt}' and hour '{hour}' are not a UTC hour")]
-    Hour { key: String, dt: String, hour: String },
+    #[error("the batch's ingestion dt '{dt}' and hour '{hour}' are not a UTC hour")]
+    Hour { dt: String, hour: String },
     #[error("drift: {0}")]
     Drift(#[from] drift_core::DriftError),
 }
@@ -81,18 +81,19 @@ impl Monitor {
     }
 }
 
-/// The batch's hour (its first partition's) and everything it is compared with.
+/// The batch's hour (its ingestion hour) and everything it is compared with.
 async fn load<S: ObjectStore, M: ObjectStore>(
     store: &S,
     models: &M,
     batch: &TransformOutput,
 ) -> Result<(BatchHour, Inputs), MonitorError> {
-    let first = batch.partitions.first().ok_or(MonitorError::Empty)?;
-    let hour = BatchHour::from_partition(&first.dt, &first.hour).ok_or_else(|| MonitorError::Hour {
-        key: first.key.clone(),
-        dt: first.dt.clone(),
-        hour: first.hour.clone(),
-    })?;
+    if batch.partitions.is_empty() {
+        return Err(MonitorError::Empty);
+    }
+    let hour = batch
+        .ingestion
+        .batch_hour()
+        .ok_or_else(|| MonitorError::Hour { dt: batch.ingestion.dt.clone(), hour: batch.ingestion.hour.clone() })?;
     let registry = ModelRegistry::new(models);
     let (model, version) = (&batch.model, batch.model_version);
     let reference =

@@ -47,8 +47,12 @@ pub struct PredictionDrift {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MonitorReport {
     pub batch_id: String,
+    /// The ingestion hour, the batch's label.
     pub dt: String,
     pub hour: String,
+    /// The span of comment times the batch covers (ISO 8601 UTC).
+    pub first_comment: Option<String>,
+    pub last_comment: Option<String>,
     pub model: String,
     pub model_version: u32,
     pub reference_rows: usize,

@@ -20,6 +20,35 @@ pub struct ExtractInput {
     pub prefix: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scheduled_time: Option<String>,
+    /// With `key` or `prefix`: when the files arrived (`YYYY-MM-DDTHH:MM:SSZ`),
+    /// for a replay or a backfill; the time extract runs when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingested_at: Option<String>,
+}
+
+/// When a batch arrived, which labels it, and the comment times it covers.
+/// A batch is labelled by its ingestion hour, never by its comments' times:
+/// an export of a three-week-old video is one batch of the hour it came in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ingestion {
+    /// The ingestion hour (`YYYY-MM-DD`, `HH`): for a scheduled run, the
+    /// hour before the scheduled time.
+    pub dt: String,
+    pub hour: String,
+    /// The earliest and the latest comment time among the clean rows
+    /// (`YYYY-MM-DDTHH:MM:SSZ`); absent when no row is clean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_comment: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_comment: Option<String>,
+}
+
+impl Ingestion {
+    /// The batch's label; `None` only for a hand-written message with a
+    /// malformed `dt` or `hour`.
+    pub fn batch_hour(&self) -> Option<BatchHour> {
+        BatchHour::from_partition(&self.dt, &self.hour)
+    }
 }
 
 /// One hour's clean comments, as extract wrote them.
@@ -44,6 +73,7 @@ pub struct Counts {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtractOutput {
     pub batch_id: String,
+    pub ingestion: Ingestion,
     pub inputs: Vec<String>,
     pub partitions: Vec<Partition>,
     pub quarantine_key: Option<String>,
@@ -67,6 +97,8 @@ pub struct PredictionPartition {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransformOutput {
     pub batch_id: String,
+    /// extract's, carried for the monitor's label and report.
+    pub ingestion: Ingestion,
     pub model: String,
     pub model_version: u32,
     pub partitions: Vec<PredictionPartition>,

@@ -47,6 +47,27 @@ pub fn utc_seconds(year: i64, month: u32, day: u32, hour: u32, minute: u32, seco
     Some(days_from_civil(year, month, day)? * DAY + i64::from(hour * 3600 + minute * 60 + second))
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` of seconds since 1970.
+pub fn iso_time(secs: i64) -> String {
+    let (y, m, d) = utc_date(secs);
+    let of_day = secs.rem_euclid(DAY);
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", of_day / 3600, of_day / 60 % 60, of_day % 60)
+}
+
+/// Seconds since 1970 of an ISO 8601 UTC time, `YYYY-MM-DDTHH:MM:SSZ` (an
+/// EventBridge event's `time`); `None` for anything else.
+pub fn parse_iso_time(time: &str) -> Option<i64> {
+    let (date, clock) = time.strip_suffix('Z')?.split_once('T')?;
+    let mut ymd = date.split('-');
+    let (y, mo, d) = (ymd.next()?, ymd.next()?, ymd.next()?);
+    let mut hms = clock.split(':');
+    let (h, mi, s) = (hms.next()?, hms.next()?, hms.next()?);
+    if ymd.next().is_some() || hms.next().is_some() {
+        return None;
+    }
+    utc_seconds(i64::from(digits(y, 4)?), digits(mo, 2)?, digits(d, 2)?, digits(h, 2)?, digits(mi, 2)?, digits(s, 2)?)
+}
+
 /// `n` ASCII digits exactly, as a number.
 fn digits(s: &str, n: usize) -> Option<u32> {
     (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
@@ -81,15 +102,7 @@ impl BatchHour {
     /// From an ISO 8601 UTC time, `YYYY-MM-DDTHH:MM:SSZ` (an EventBridge
     /// event's `time`): the hour it falls in.
     pub fn from_iso(time: &str) -> Option<Self> {
-        let (date, clock) = time.strip_suffix('Z')?.split_once('T')?;
-        let mut hms = clock.split(':');
-        let (h, m, s) = (hms.next()?, hms.next()?, hms.next()?);
-        if hms.next().is_some() {
-            return None;
-        }
-        let hour = Self::from_partition(date, h)?;
-        let (m, s) = (digits(m, 2)?, digits(s, 2)?);
-        (m <= 59 && s <= 59).then_some(hour)
+        parse_iso_time(time).map(Self::containing)
     }
 
     pub fn hours_since_epoch(self) -> i64 {
@@ -158,5 +171,17 @@ mod tests {
         }
         assert_eq!(BatchHour::from_partition("2026-02-30", "00"), None);
         assert_eq!(BatchHour::from_partition("2026-11-01", "5"), None);
+    }
+
+    #[test]
+    fn iso_times_round_trip() {
+        assert_eq!(iso_time(1_793_509_200 + 3599), "2026-11-01T05:59:59Z");
+        assert_eq!(iso_time(-1), "1969-12-31T23:59:59Z");
+        for secs in [0, 1_472_688_000, 1_793_509_200 + 3599, 253_402_300_799] {
+            assert_eq!(parse_iso_time(&iso_time(secs)), Some(secs));
+        }
+        for bad in ["2026-11-01T05:60:00Z", "2026-11-01T05:00Z", "2026-11-01 05:00:00Z", "2026-11-01T05:00:00+01:00"] {
+            assert_eq!(parse_iso_time(bad), None, "{bad}");
+        }
     }
 }

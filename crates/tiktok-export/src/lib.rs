@@ -83,6 +83,8 @@ pub enum RowErrorReason {
     BadTime(String),
     /// A valid time before TikTok existed: no comment can be that old.
     TooEarly(String),
+    /// A valid time later than the file can have been exported.
+    TooLate(String),
     BadCount(String),
     BadFlag(String),
     TooLong {
@@ -99,7 +101,7 @@ impl RowErrorReason {
             RowErrorReason::FieldCount { .. } => "field_count",
             RowErrorReason::NotUtf8 => "not_utf8",
             RowErrorReason::BadId(_) => "bad_id",
-            RowErrorReason::BadTime(_) | RowErrorReason::TooEarly(_) => "bad_time",
+            RowErrorReason::BadTime(_) | RowErrorReason::TooEarly(_) | RowErrorReason::TooLate(_) => "bad_time",
             RowErrorReason::BadCount(_) => "bad_count",
             RowErrorReason::BadFlag(_) => "bad_flag",
             RowErrorReason::TooLong { .. } => "too_long",
@@ -120,6 +122,7 @@ impl fmt::Display for RowError {
             RowErrorReason::BadId(v) => write!(f, ": '{v}' is not an id"),
             RowErrorReason::BadTime(v) => write!(f, ": '{v}' is not a time like 26/04/2023, 01:13:07"),
             RowErrorReason::TooEarly(v) => write!(f, ": '{v}' is before TikTok existed (September 2016)"),
+            RowErrorReason::TooLate(v) => write!(f, ": '{v}' is later than the file arrived, by more than a day"),
             RowErrorReason::BadCount(v) => write!(f, ": '{v}' is not a count"),
             RowErrorReason::BadFlag(v) => write!(f, ": '{v}' is neither Yes nor No"),
             RowErrorReason::TooLong { chars } => {
@@ -135,6 +138,11 @@ impl std::error::Error for RowError {}
 /// Reads a whole exporter file held in memory (batches are small; holding
 /// the bytes is what lets a bad row keep its exact original text).
 pub fn read(bytes: &[u8]) -> Result<Vec<Result<ExportedComment, RowError>>, FileError> {
+    read_until(bytes, i64::MAX)
+}
+
+/// [`read`], rejecting comment times after `not_after` (seconds since 1970).
+pub fn read_until(bytes: &[u8], not_after: i64) -> Result<Vec<Result<ExportedComment, RowError>>, FileError> {
     if let Some(encoding) = wide_encoding(bytes) {
         return Err(FileError::Encoding(encoding));
     }
@@ -167,7 +175,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Result<ExportedComment, RowError>>, File
             Ok(false) => break,
             Ok(true) => {
                 let raw = raw_until(reader.position().byte() as usize);
-                rows.push(parse_row(&record).map_err(|(field, reason)| {
+                rows.push(parse_row(&record, not_after).map_err(|(field, reason)| {
                     let cells = (record.len() == HEADER.len())
                         .then(|| record.iter().map(|c| std::str::from_utf8(c).ok().map(str::to_owned)).collect())
                         .flatten();
@@ -200,7 +208,7 @@ pub const MAX_COMMENT_CHARS: usize = 10_000;
 /// The field a row fails on (None for the whole row) and why.
 pub type FieldError = (Option<&'static str>, RowErrorReason);
 
-fn parse_row(record: &csv::ByteRecord) -> Result<ExportedComment, FieldError> {
+fn parse_row(record: &csv::ByteRecord, not_after: i64) -> Result<ExportedComment, FieldError> {
     if record.len() != HEADER.len() {
         return Err((None, RowErrorReason::FieldCount { found: record.len() }));
     }
@@ -208,7 +216,7 @@ fn parse_row(record: &csv::ByteRecord) -> Result<ExportedComment, FieldError> {
     for (name, bytes) in HEADER.iter().zip(record.iter()) {
         fields.push(std::str::from_utf8(bytes).map_err(|_| (Some(*name), RowErrorReason::NotUtf8))?);
     }
-    parse_fields(&fields)
+    parse_fields(&fields, not_after)
 }
 
 /// Validates one row given as the exporter's twelve cells, in [`HEADER`]
@@ -219,8 +227,9 @@ fn parse_row(record: &csv::ByteRecord) -> Result<ExportedComment, FieldError> {
 /// replies (replies nest one level only, and only top-level comments can
 /// be pinned), so on a reply an empty cell reads as 0 and No. Everywhere
 /// else, and for `Digg Count` and `Author Digged` (which real exports
-/// always fill), an empty cell is an error.
-pub fn parse_fields(fields: &[&str]) -> Result<ExportedComment, FieldError> {
+/// always fill), an empty cell is an error. A comment time before TikTok
+/// existed, or after `not_after`, is one too.
+pub fn parse_fields(fields: &[&str], not_after: i64) -> Result<ExportedComment, FieldError> {
     if fields.len() != HEADER.len() {
         return Err((None, RowErrorReason::FieldCount { found: fields.len() }));
     }
@@ -243,6 +252,7 @@ pub fn parse_fields(fields: &[&str]) -> Result<ExportedComment, FieldError> {
             Some(t) if t < FIRST_POSSIBLE_COMMENT => {
                 return Err((Some(HEADER[6]), RowErrorReason::TooEarly(shorten(fields[6]))));
             }
+            Some(t) if t > not_after => return Err((Some(HEADER[6]), RowErrorReason::TooLate(shorten(fields[6])))),
             Some(t) => t,
             None => return Err((Some(HEADER[6]), RowErrorReason::BadTime(shorten(fields[6])))),
         },

@@ -130,6 +130,7 @@ impl Transformer {
         store.put(&words_key, serde_json::to_vec(&words).expect("serialisable")).await?;
         Ok(TransformOutput {
             batch_id: input.batch_id.clone(),
+            ingestion: input.ingestion.clone(),
             model: self.model_name.clone(),
             model_version: version,
             partitions,
