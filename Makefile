@@ -52,7 +52,7 @@ lambdas: ## The four Lambda zips for arm64 (cargo-lambda from PyPI into .venv-ca
 	PATH="$(CURDIR)/.venv-cargo-lambda/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip -p lambdas
 	ls -l target/lambda/*/bootstrap.zip
 
-deploy: lambdas build ## Deploy to AWS with Terraform, then upload the model (needs AWS credentials and TF_VAR_pseudonym_key; see README)
+deploy: lambdas build ## Deploy to AWS with Terraform, then upload the model (needs AWS credentials; makes the pseudonym key in SSM once; see docs/deploying.md)
 	test -f infra/terraform/backend.hcl || { echo "infra/terraform/backend.hcl is missing: run the one-time bootstrap (docs/deploying.md)"; exit 1; }
 	terraform -chdir=infra/terraform init -input=false -backend-config=backend.hcl
 	terraform -chdir=infra/terraform apply -input=false
@@ -60,6 +60,7 @@ deploy: lambdas build ## Deploy to AWS with Terraform, then upload the model (ne
 	test -f .local/registry/models/absa-sentiment/production.json || \
 		$(BIN) publish --model data/model --store .local/registry
 	bash scripts/python-venv.sh .venv-local scripts/local/requirements.txt
+	.venv-local/bin/python scripts/local/pseudonym_key.py "$$(terraform -chdir=infra/terraform output -raw pseudonym_key_parameter)"
 	.venv-local/bin/python scripts/local/run_once.py --outputs .deploy-outputs.json --registry .local/registry
 
 destroy: ## Remove everything `make deploy` created (the buckets only if empty, unless force_destroy_buckets)

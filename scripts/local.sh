@@ -44,6 +44,7 @@ up)
   "${tflocal[@]}" workspace select -or-create local
   "${tflocal[@]}" apply -auto-approve -input=false
   "${tflocal[@]}" output -json >.local-outputs.json
+  .venv-local/bin/python scripts/local/pseudonym_key.py "$("${tflocal[@]}" output -raw pseudonym_key_parameter)"
   if [ ! -f .local/registry/models/absa-sentiment/production.json ]; then
     cargo build --release --locked -p absa-drift-cli
     target/release/absa-drift publish --model data/model --store .local/registry

@@ -5,7 +5,7 @@ LocalStack in host mode (no Docker), with a schedule that really fires.
 Terraform cannot download its AWS provider on this machine, so this script
 creates what infra/terraform declares for those services with boto3: the
 two buckets with their encryption, versioning, public-access block,
-TLS-only policy and lifecycle; the topic; the state machine from the same
+TLS-only policy and lifecycle; the topic under its KMS key; the state machine from the same
 ASL document with its placeholders filled as `templatefile` fills them; and
 an EventBridge rule that starts it. The rule runs every minute here, and
 the test waits until it has started an execution by itself. Then it checks
@@ -46,7 +46,7 @@ def start_localstack(work, port):
         **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
         "GATEWAY_LISTEN": f"127.0.0.1:{port}",
         "LOCALSTACK_HOST": f"127.0.0.1:{port}",
-        "SERVICES": "s3,sns,stepfunctions,events,iam,sts,logs,lambda",
+        "SERVICES": "s3,sns,stepfunctions,events,iam,sts,logs,lambda,kms",
         "LOCALSTACK_VOLUME_DIR": str(work / "volume"),
         "FILESYSTEM_ROOT": str(work / "fs"),
         "DNS_ADDRESS": "0",
@@ -114,7 +114,8 @@ def main():
     try:
         clients = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name=REGION,
                        aws_access_key_id="test", aws_secret_access_key="test")
-        s3, sns, iam, sfn, events = (boto3.client(s, **clients) for s in ("s3", "sns", "iam", "stepfunctions", "events"))
+        s3, sns, iam, sfn, events, kms = (boto3.client(s, **clients)
+                                          for s in ("s3", "sns", "iam", "stepfunctions", "events", "kms"))
 
         data, models = f"{NAME}-data-{ACCOUNT}", f"{NAME}-models-{ACCOUNT}"
         # raw_retention_days and derived_retention_days at their defaults.
@@ -135,7 +136,12 @@ def main():
         s3.put_object(Bucket=data, Key="raw/dt=2026-11-02/hour=05/a.csv", Body=b"x")
         check(s3.list_objects_v2(Bucket=data, Prefix="raw/")["KeyCount"] == 1, "raw input lands in the data bucket")
 
-        topic = sns.create_topic(Name=f"{NAME}-alerts")["TopicArn"]
+        # The topic under its own KMS key, as modules/alerting declares it.
+        key = kms.create_key(Description=f"{NAME}: the alert topic's messages at rest")["KeyMetadata"]["Arn"]
+        kms.enable_key_rotation(KeyId=key)
+        topic = sns.create_topic(Name=f"{NAME}-alerts", Attributes={"KmsMasterKeyId": key})["TopicArn"]
+        check(sns.get_topic_attributes(TopicArn=topic)["Attributes"].get("KmsMasterKeyId") == key,
+              "the topic is encrypted with its key")
         check(sns.publish(TopicArn=topic, Subject="test", Message="hello")["MessageId"] != "", "the topic takes a message")
 
         functions = json.loads((REPO / "statemachine/functions.json").read_text())

@@ -56,6 +56,7 @@ ACCOUNT = "123456789012"
 BUCKET = "absa-drift-data"
 MODEL = "absa-sentiment"
 PSEUDONYM_KEY = "moto-test-pseudonym-key-0123456789"
+KEY_PARAMETER = "/absa-drift-test/pseudonym-key"
 NORMAL_HOUR = REPO / "data/hourly/2026-11-01T00.csv"
 DRIFT_HOUR = REPO / "data/hourly/2026-11-02T00.csv"
 BAD_FILE = REPO / "tests/fixtures/bad/wrong_header.csv"
@@ -231,7 +232,9 @@ def main(bin_dir):
 
         clients = dict(endpoint_url=moto_url, region_name=REGION, aws_access_key_id="test",
                        aws_secret_access_key="test")
-        s3, sns, sfn = (boto3.client(s, **clients) for s in ("s3", "sns", "stepfunctions"))
+        s3, sns, sfn, ssm = (boto3.client(s, **clients) for s in ("s3", "sns", "stepfunctions", "ssm"))
+        # As deployed: the key is a SecureString the extract function reads.
+        ssm.put_parameter(Name=KEY_PARAMETER, Type="SecureString", Value=PSEUDONYM_KEY)
         s3.create_bucket(Bucket=BUCKET)
         topic = sns.create_topic(Name="absa-drift-alerts")["TopicArn"]
         for path in sorted(registry.rglob("*")):
@@ -240,7 +243,7 @@ def main(bin_dir):
 
         # The four Lambdas, as deployed: configuration from the environment.
         lambda_env = {**aws_env, "AWS_ENDPOINT_URL": moto_url, "ABSA_DATA_BUCKET": BUCKET,
-                      "ABSA_PSEUDONYM_KEY": PSEUDONYM_KEY, "ABSA_ALERT_TOPIC_ARN": topic,
+                      "ABSA_PSEUDONYM_KEY_PARAMETER": KEY_PARAMETER, "ABSA_ALERT_TOPIC_ARN": topic,
                       "ABSA_MODEL_NAME": MODEL, "AWS_LAMBDA_FUNCTION_VERSION": "1",
                       "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024", "RUST_BACKTRACE": "1"}
         for binary in binaries:

@@ -243,6 +243,22 @@ data "aws_iam_policy_document" "plan" {
     actions   = ["logs:DescribeLogGroups"]
     resources = ["arn:${local.partition}:logs:*:${local.account}:log-group:*"]
   }
+  # KMS key ids are random, so the deployment's keys are known by their tag.
+  statement {
+    sid       = "ReadKeys"
+    actions   = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+    resources = ["arn:${local.partition}:kms:*:${local.account}:key/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/project"
+      values   = [var.name]
+    }
+  }
+  statement {
+    sid       = "ListKeyAliases"
+    actions   = ["kms:ListAliases"]
+    resources = ["*"]
+  }
 }
 
 # What `terraform apply` changes: the same resources, by name prefix.
@@ -322,6 +338,43 @@ data "aws_iam_policy_document" "deploy" {
     sid       = "Budget"
     actions   = ["budgets:ModifyBudget", "budgets:TagResource", "budgets:UntagResource"]
     resources = [local.arn.budgets]
+  }
+  # The alert topic's key: created with the deployment's tag (its default_tags), then
+  # managed only while it carries it.
+  statement {
+    sid       = "CreateKeys"
+    actions   = ["kms:CreateKey", "kms:TagResource"]
+    resources = ["*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/project"
+      values   = [var.name]
+    }
+  }
+  statement {
+    sid = "ManageKeys"
+    actions = [
+      "kms:EnableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:UpdateKeyDescription",
+      "kms:TagResource", "kms:UntagResource", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias",
+    ]
+    resources = ["arn:${local.partition}:kms:*:${local.account}:key/*"]
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/project"
+      values   = [var.name]
+    }
+  }
+  # The pseudonym key's parameter, created once by the workflow if missing
+  # (scripts/local/pseudonym_key.py; SecureString under SSM's AWS-managed key).
+  statement {
+    sid       = "PseudonymKeyParameter"
+    actions   = ["ssm:PutParameter"]
+    resources = ["arn:${local.partition}:ssm:*:${local.account}:parameter/${var.name}-*"]
+  }
+  statement {
+    sid       = "KeyAliases"
+    actions   = ["kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"]
+    resources = ["arn:${local.partition}:kms:*:${local.account}:alias/${var.name}-*"]
   }
 }
 

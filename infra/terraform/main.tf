@@ -16,6 +16,7 @@ locals {
     project     = "absa-drift"
     environment = var.environment
   }
+  pseudonym_key_parameter = coalesce(var.pseudonym_key_parameter, "/${local.name}/pseudonym-key")
   # The state machine's placeholders and the binaries they stand for.
   functions = jsondecode(file("${path.module}/../../statemachine/functions.json"))
 }
@@ -45,7 +46,11 @@ module "functions" {
   data_bucket        = module.storage.data_bucket
   model_bucket       = module.storage.model_bucket
   alert_topic_arn    = module.alerting.topic_arn
-  pseudonym_key      = var.pseudonym_key
+  alert_key_arn      = module.alerting.key_arn
+
+  pseudonym_key_parameter   = local.pseudonym_key_parameter
+  pseudonym_key_kms_key_arn = var.pseudonym_key_kms_key_arn
+
   alert_min_severity = var.alert_min_severity
   alert_cooldown     = var.alert_cooldown_hours
   detailed_metrics   = var.detailed_metrics

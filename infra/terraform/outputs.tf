@@ -27,3 +27,8 @@ output "dashboard_hint" {
   description = "Where the metrics are."
   value       = "CloudWatch namespace AbsaDrift in ${var.region}; Grafana dashboards in infra/grafana/dashboards"
 }
+
+output "pseudonym_key_parameter" {
+  description = "The SSM SecureString the extract function reads its pseudonym key from (create it once: docs/deploying.md)."
+  value       = local.pseudonym_key_parameter
+}

@@ -72,15 +72,21 @@ variable "lambda_zip_dir" {
   default     = "../../target/lambda"
 }
 
-variable "pseudonym_key" {
-  description = "HMAC key (at least 16 bytes) that pseudonymises user ids. Keep it secret and stable: changing it changes every pseudonym."
+variable "pseudonym_key_parameter" {
+  description = "Name of the SSM SecureString holding the HMAC key (at least 16 bytes) that pseudonymises user ids and @mentions; empty for /<name>/pseudonym-key. Create it once, outside Terraform, so its value is never in the state (docs/deploying.md). Keep it stable: a new key changes every pseudonym."
   type        = string
-  sensitive   = true
+  default     = ""
 
   validation {
-    condition     = length(var.pseudonym_key) >= 16
-    error_message = "pseudonym_key: at least 16 characters."
+    condition     = var.pseudonym_key_parameter == "" || startswith(var.pseudonym_key_parameter, "/")
+    error_message = "pseudonym_key_parameter: a full parameter name, starting with /."
   }
+}
+
+variable "pseudonym_key_kms_key_arn" {
+  description = "The KMS key the parameter is encrypted with, when it is a customer key; empty for SSM's AWS-managed key (aws/ssm)."
+  type        = string
+  default     = ""
 }
 
 variable "alert_min_severity" {

@@ -1,9 +1,11 @@
 //! What only the Lambda binaries need: the AWS adapters of the pipeline's
-//! ports ([`S3Store`], [`SnsNotifier`]) and [`serve`], the runtime loop
-//! all four binaries share. The step libraries never see the AWS SDK.
+//! ports ([`S3Store`], [`SnsNotifier`]), the pseudonym key from SSM
+//! ([`ssm`]) and [`serve`], the runtime loop all four binaries share. The
+//! step libraries never see the AWS SDK.
 
 mod s3;
 mod sns;
+pub mod ssm;
 
 use std::future::Future;
 

@@ -11,9 +11,54 @@ variable "alert_email" {
 
 data "aws_caller_identity" "current" {}
 
+# Messages carry error causes and report locations, so the topic is
+# encrypted at rest. With its own key, not SNS's AWS-managed one: CloudWatch
+# alarms and Budgets cannot publish to a topic under the managed key, whose
+# policy cannot name them. $1 a month (docs/cost.md).
+resource "aws_kms_key" "alerts" {
+  description             = "${var.name}: the alert topic's messages at rest"
+  enable_key_rotation     = true
+  deletion_window_in_days = 7
+  policy                  = data.aws_iam_policy_document.key.json
+}
+
+resource "aws_kms_alias" "alerts" {
+  name          = "alias/${var.name}-alerts"
+  target_key_id = aws_kms_key.alerts.key_id
+}
+
+data "aws_iam_policy_document" "key" {
+  # checkov:skip=CKV_AWS_109: a key policy's "*" resource is the key itself; the account's IAM policies decide who administers it.
+  # checkov:skip=CKV_AWS_111: as above: the key policy delegates to the account's IAM policies.
+  # checkov:skip=CKV_AWS_356: in a key policy "*" means this key only.
+  statement {
+    sid       = "AccountIamPolicies"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+  statement {
+    sid       = "AlarmsAndBudgetsPublish"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
 resource "aws_sns_topic" "alerts" {
-  # checkov:skip=CKV_AWS_26: SNS encryption with the AWS-managed key cannot be used by CloudWatch alarms and Budgets, which publish here; a customer key costs $1 a month.
-  name = "${var.name}-alerts"
+  name              = "${var.name}-alerts"
+  kms_master_key_id = aws_kms_key.alerts.arn
 }
 
 # CloudWatch alarms and AWS Budgets publish to the topic too.
@@ -58,4 +103,9 @@ resource "aws_sns_topic_subscription" "email" {
 
 output "topic_arn" {
   value = aws_sns_topic.alerts.arn
+}
+
+output "key_arn" {
+  description = "The topic's KMS key: publishers need kms:GenerateDataKey and kms:Decrypt on it."
+  value       = aws_kms_key.alerts.arn
 }

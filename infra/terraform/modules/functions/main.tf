@@ -37,9 +37,18 @@ variable "alert_topic_arn" {
   type = string
 }
 
-variable "pseudonym_key" {
-  type      = string
-  sensitive = true
+variable "alert_key_arn" {
+  type = string
+}
+
+variable "pseudonym_key_parameter" {
+  description = "The SSM SecureString holding the pseudonym key, by name; Terraform never reads its value."
+  type        = string
+}
+
+variable "pseudonym_key_kms_key_arn" {
+  description = "The parameter's KMS key when it is a customer key; empty for SSM's AWS-managed key."
+  type        = string
 }
 
 variable "alert_min_severity" {
@@ -54,9 +63,17 @@ variable "detailed_metrics" {
   type = bool
 }
 
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+
 locals {
   data  = "arn:aws:s3:::${var.data_bucket}"
   model = "arn:aws:s3:::${var.model_bucket}"
+  pseudonym_key_parameter_arn = join(":", [
+    "arn", data.aws_partition.current.partition, "ssm", data.aws_region.current.name,
+    data.aws_caller_identity.current.account_id, "parameter/${trimprefix(var.pseudonym_key_parameter, "/")}",
+  ])
   # What each function reads and writes (see each crate's lib.rs).
   access = {
     extract = {
@@ -82,8 +99,10 @@ locals {
   }
   environment = {
     extract = {
-      ABSA_DATA_BUCKET   = var.data_bucket
-      ABSA_PSEUDONYM_KEY = var.pseudonym_key
+      ABSA_DATA_BUCKET             = var.data_bucket
+      ABSA_PSEUDONYM_KEY_PARAMETER = var.pseudonym_key_parameter
+      # A file takes about five times its size in memory while read.
+      ABSA_MAX_OBJECT_MB = tostring(floor(var.memory_mb["extract"] / 8))
     }
     transform = {
       ABSA_DATA_BUCKET  = var.data_bucket
@@ -165,6 +184,36 @@ data "aws_iam_policy_document" "function" {
       resources = [var.alert_topic_arn]
     }
   }
+  # Publishing to the encrypted topic encrypts with its key.
+  dynamic "statement" {
+    for_each = each.key == "alert" ? [1] : []
+    content {
+      sid       = "NotifyEncrypted"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [var.alert_key_arn]
+    }
+  }
+  dynamic "statement" {
+    for_each = each.key == "extract" ? [1] : []
+    content {
+      sid       = "PseudonymKey"
+      actions   = ["ssm:GetParameter"]
+      resources = [local.pseudonym_key_parameter_arn]
+    }
+  }
+  dynamic "statement" {
+    for_each = each.key == "extract" && var.pseudonym_key_kms_key_arn != "" ? [1] : []
+    content {
+      sid       = "PseudonymKeyDecrypt"
+      actions   = ["kms:Decrypt"]
+      resources = [var.pseudonym_key_kms_key_arn]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["ssm.${data.aws_region.current.name}.amazonaws.com"]
+      }
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "function" {
@@ -177,7 +226,7 @@ resource "aws_iam_role_policy" "function" {
 resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_116: invoked synchronously by Step Functions, which retries and routes failures to the failure alert; a DLQ would never receive anything.
   # checkov:skip=CKV_AWS_117: the functions reach only S3 and SNS; a VPC would need endpoints or a NAT gateway (about $32 a month).
-  # checkov:skip=CKV_AWS_173: environment variables are encrypted at rest with the AWS-managed key; a customer key costs $1 a month plus requests.
+  # checkov:skip=CKV_AWS_173: no secret is in the environment (the pseudonym key is read from SSM); the rest is encrypted at rest with the AWS-managed key.
   # checkov:skip=CKV_AWS_272: code signing needs a signing profile and a signed-artifact bucket; the zips are built from this repository by CI.
   # checkov:skip=CKV_AWS_115: reserved concurrency fails on new accounts (10 concurrent executions, all unreserved); one execution an hour runs them one at a time.
   for_each         = local.access
