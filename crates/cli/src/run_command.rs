@@ -281,11 +281,15 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
         Ok(key) => key,
         Err(_) => store_key(&args.store)?,
     };
+    // As the Lambda: the largest input file, in MB.
+    let max_mb = pipeline_store::env_number("ABSA_MAX_OBJECT_MB", extract::MAX_OBJECT_BYTES >> 20)
+        .map_err(|message| RunError::File { path: "ABSA_MAX_OBJECT_MB".into(), message })?;
     let mut functions = LocalFunctions {
         runtime: &runtime,
         store: &store,
         extractor: Extractor::new(key.as_bytes())
-            .map_err(|e| RunError::File { path: "ABSA_PSEUDONYM_KEY".into(), message: e.to_string() })?,
+            .map_err(|e| RunError::File { path: "ABSA_PSEUDONYM_KEY".into(), message: e.to_string() })?
+            .with_max_object_bytes(max_mb << 20),
         transformer: Transformer::new(MODEL, ALIAS),
         monitor: Monitor::default(),
         alerter: Alerter {

@@ -33,6 +33,11 @@ pub use formats::{Format, FormatError, Rejected, detect};
 /// The shortest pseudonym key accepted.
 pub const MIN_KEY_BYTES: usize = 16;
 
+/// The largest raw object read, by default: extract holds a file and its
+/// parsed rows in memory, about five times its size, and the function has
+/// 256 MB. `ABSA_MAX_OBJECT_MB` sets another.
+pub const MAX_OBJECT_BYTES: u64 = 32 << 20;
+
 /// How much later than its ingestion a comment time may be: the exporter
 /// writes times without a zone, and local time runs up to 14 h ahead of
 /// UTC; the rest is for clocks. A later time is quarantined (`bad_time`).
@@ -54,12 +59,17 @@ pub enum ExtractError {
     Store(#[from] StoreError),
     #[error("{key}: writing Parquet: {source}")]
     Write { key: String, source: tables::TableError },
+    #[error(
+        "{key}: {size} bytes, more than the {limit} an input file may have: split the export, or raise ABSA_MAX_OBJECT_MB (and the function's memory)"
+    )]
+    TooLarge { key: String, size: u64, limit: u64 },
     #[error("the pseudonym key must be at least {MIN_KEY_BYTES} bytes (set ABSA_PSEUDONYM_KEY)")]
     Key,
 }
 
 pub struct Extractor {
     pseudonym_key: Vec<u8>,
+    max_object_bytes: u64,
 }
 
 /// The exporter's columns that identify a person. A quarantined row keeps
@@ -106,7 +116,12 @@ impl Extractor {
         if pseudonym_key.len() < MIN_KEY_BYTES {
             return Err(ExtractError::Key);
         }
-        Ok(Extractor { pseudonym_key: pseudonym_key.to_vec() })
+        Ok(Extractor { pseudonym_key: pseudonym_key.to_vec(), max_object_bytes: MAX_OBJECT_BYTES })
+    }
+
+    /// Refuses raw objects larger than `bytes` (default [`MAX_OBJECT_BYTES`]).
+    pub fn with_max_object_bytes(self, bytes: u64) -> Self {
+        Extractor { max_object_bytes: bytes, ..self }
     }
 
     /// The stable pseudonym of a user id: HMAC-SHA256 under the key, hex.
@@ -195,6 +210,10 @@ impl Extractor {
         let mut batch_hash = Sha256::new();
         let mut files = Vec::with_capacity(keys.len());
         for key in &keys {
+            let size = store.size(key).await?;
+            if size > self.max_object_bytes {
+                return Err(ExtractError::TooLarge { key: key.clone(), size, limit: self.max_object_bytes });
+            }
             let bytes = store.get(key).await?;
             batch_hash.update(key.as_bytes());
             batch_hash.update([0]);

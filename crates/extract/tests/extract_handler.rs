@@ -296,3 +296,24 @@ async fn json_lines_and_parquet_inputs_give_the_same_clean_rows_as_csv() {
         assert_eq!(rows(&from_parquet).await, csv_rows, "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_file_over_the_size_cap_is_refused_before_it_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDirStore::new(dir.path());
+    let raw = hourly("2026-11-01T00.csv");
+    store.put("raw/big.csv", raw.clone()).await.unwrap();
+    let input = ExtractInput { key: Some("raw/big.csv".into()), ..Default::default() };
+    let small = Extractor::new(KEY).unwrap().with_max_object_bytes(1000);
+    let err = small.run(&store, &input).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "raw/big.csv: {} bytes, more than the 1000 an input file may have: split the export, or raise ABSA_MAX_OBJECT_MB (and the function's memory)",
+            raw.len()
+        )
+    );
+    assert_eq!(store.list("").await.unwrap(), ["raw/big.csv"], "nothing written");
+    let fits = Extractor::new(KEY).unwrap().with_max_object_bytes(raw.len() as u64);
+    assert_eq!(fits.run(&store, &input).await.unwrap().counts.clean_rows, 400);
+}

@@ -95,6 +95,17 @@ impl ObjectStore for S3Store {
         }
     }
 
+    async fn size(&self, key: &str) -> Result<u64, StoreError> {
+        check_key(key)?;
+        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+            Ok(head) => Ok(head.content_length().unwrap_or(0).max(0) as u64),
+            Err(SdkError::ServiceError(e)) if e.err().is_not_found() => {
+                Err(StoreError::NotFound { key: key.to_owned() })
+            }
+            Err(e) => Err(Self::backend(key, e)),
+        }
+    }
+
     /// S3's conditional write (`If-Match: <ETag>`): 412 when the object
     /// changed, 409 when a concurrent conditional write won, 404 when it is
     /// gone.

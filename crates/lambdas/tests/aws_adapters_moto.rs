@@ -127,6 +127,8 @@ async fn the_aws_adapters_work_against_moto() {
         ["clean/dt=2026-11-01/hour=00/a.parquet", "clean/dt=2026-11-01/hour=01/b.parquet"]
     );
     assert!(matches!(store.get("raw/missing.csv").await, Err(StoreError::NotFound { .. })));
+    assert_eq!(store.size("raw/x.csv").await.unwrap(), 1);
+    assert!(matches!(store.size("raw/missing.csv").await, Err(StoreError::NotFound { .. })));
     assert!(matches!(store.put("../x", vec![]).await, Err(StoreError::InvalidKey { .. })));
 
     // The conditional write S3 offers (If-None-Match) is what dedup relies on.
@@ -187,6 +189,27 @@ async fn the_aws_adapters_work_against_moto() {
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].0.starts_with("[absa-drift] ALARM"), "{messages:?}");
     assert!(messages[0].1.contains("s3://absa-data/reports/r.json"), "{messages:?}");
+
+    // The pseudonym key from an SSM SecureString, and a clear error without one.
+    let ssm = aws_sdk_ssm::Client::from_conf(
+        aws_sdk_ssm::Config::builder()
+            .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
+            .region(aws_sdk_ssm::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_ssm::config::Credentials::new("test", "test", None, None, "static"))
+            .endpoint_url(&moto.url)
+            .build(),
+    );
+    let name = "/absa-drift-test/pseudonym-key";
+    ssm.put_parameter()
+        .name(name)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .value("a key of thirty-two characters!!")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lambdas::ssm::secure_parameter(&ssm, name).await.unwrap(), "a key of thirty-two characters!!");
+    let missing = lambdas::ssm::secure_parameter(&ssm, "/absa-drift-test/none").await.unwrap_err();
+    assert!(missing.contains("/absa-drift-test/none does not exist"), "{missing}");
 
     // A topic that does not exist: a typed error naming it.
     let wrong =

@@ -45,6 +45,8 @@ pub trait ObjectStore: Send + Sync {
         bytes: Vec<u8>,
         version: &str,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The object's size in bytes, without reading it.
+    fn size(&self, key: &str) -> impl Future<Output = Result<u64, StoreError>> + Send;
     /// Every key that starts with `prefix`, sorted.
     fn list(&self, prefix: &str) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
 }

@@ -79,6 +79,13 @@ impl ObjectStore for LocalDirStore {
         self.write_atomically(key, &bytes, false)
     }
 
+    async fn size(&self, key: &str) -> Result<u64, StoreError> {
+        match fs::metadata(self.path_of(key)?) {
+            Err(e) if e.kind() == ErrorKind::NotFound => Err(StoreError::NotFound { key: key.to_owned() }),
+            other => other.map(|m| m.len()).map_err(Self::io(key)),
+        }
+    }
+
     async fn get_versioned(&self, key: &str) -> Result<(Vec<u8>, String), StoreError> {
         let bytes = self.get(key).await?;
         let version = version_of(&bytes);

@@ -85,6 +85,9 @@ pub enum RowErrorReason {
     TooEarly(String),
     /// A valid time later than the file can have been exported.
     TooLate(String),
+    /// A quoted cell not closed before the end of its line, which ran on
+    /// into the lines after it.
+    UnclosedQuote,
     BadCount(String),
     BadFlag(String),
     TooLong {
@@ -98,7 +101,7 @@ impl RowErrorReason {
     /// `too_long`, `csv`.
     pub fn code(&self) -> &'static str {
         match self {
-            RowErrorReason::FieldCount { .. } => "field_count",
+            RowErrorReason::FieldCount { .. } | RowErrorReason::UnclosedQuote => "field_count",
             RowErrorReason::NotUtf8 => "not_utf8",
             RowErrorReason::BadId(_) => "bad_id",
             RowErrorReason::BadTime(_) | RowErrorReason::TooEarly(_) | RowErrorReason::TooLate(_) => "bad_time",
@@ -119,11 +122,14 @@ impl fmt::Display for RowError {
         match &self.reason {
             RowErrorReason::FieldCount { found } => write!(f, ": {found} fields, expected 12"),
             RowErrorReason::NotUtf8 => write!(f, ": not valid UTF-8"),
+            RowErrorReason::UnclosedQuote => {
+                write!(f, ": a quote opened in this line is not closed (the lines after it are read on their own)")
+            }
             RowErrorReason::BadId(v) => write!(f, ": '{v}' is not an id"),
             RowErrorReason::BadTime(v) => write!(f, ": '{v}' is not a time like 26/04/2023, 01:13:07"),
             RowErrorReason::TooEarly(v) => write!(f, ": '{v}' is before TikTok existed (September 2016)"),
             RowErrorReason::TooLate(v) => write!(f, ": '{v}' is later than the file arrived, by more than a day"),
-            RowErrorReason::BadCount(v) => write!(f, ": '{v}' is not a count"),
+            RowErrorReason::BadCount(v) => write!(f, ": '{v}' is not a count (0 to 9223372036854775807)"),
             RowErrorReason::BadFlag(v) => write!(f, ": '{v}' is neither Yes nor No"),
             RowErrorReason::TooLong { chars } => {
                 write!(f, ": {chars} characters, more than the {MAX_COMMENT_CHARS} a comment can have")
@@ -164,30 +170,52 @@ pub fn read_until(bytes: &[u8], not_after: i64) -> Result<Vec<Result<ExportedCom
             });
         }
     }
+    // Rows are read from `offset` on; a reader starts again after a row that
+    // a quote left open (see below), so lines are counted from `lines_before`.
+    let mut offset = reader.position().byte() as usize;
+    let mut lines_before = reader.position().line() - 1;
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
-    loop {
-        let start = reader.position().byte() as usize;
-        let line = reader.position().line();
-        let row = rows.len() + 1;
-        let raw_until = |end: usize| String::from_utf8_lossy(&body[start..end.min(body.len())]).trim_end().to_owned();
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {
-                let raw = raw_until(reader.position().byte() as usize);
-                rows.push(parse_row(&record, not_after).map_err(|(field, reason)| {
-                    let cells = (record.len() == HEADER.len())
-                        .then(|| record.iter().map(|c| std::str::from_utf8(c).ok().map(str::to_owned)).collect())
-                        .flatten();
-                    RowError { row, line, field, reason, raw, cells }
-                }));
-            }
-            Err(e) => {
-                let raw = raw_until(reader.position().byte() as usize);
-                let reason = RowErrorReason::Csv(e.to_string().split_whitespace().collect::<Vec<_>>().join(" "));
-                rows.push(Err(RowError { row, line, field: None, reason, raw, cells: None }));
-                if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
-                    break;
+    'readers: loop {
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&body[offset..]);
+        loop {
+            let start = offset + reader.position().byte() as usize;
+            let line = lines_before + reader.position().line();
+            let row = rows.len() + 1;
+            let raw_until =
+                |end: usize| String::from_utf8_lossy(&body[start..end.min(body.len())]).trim_end().to_owned();
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break 'readers,
+                Ok(true) => {
+                    let end = offset + reader.position().byte() as usize;
+                    let raw = raw_until(end);
+                    // A row of the wrong width over several lines is a quote left
+                    // open, which swallowed the lines after it: only its first
+                    // line is the bad row, and reading starts again on the next.
+                    if record.len() != HEADER.len()
+                        && let Some(newline) = raw.find('\n')
+                    {
+                        let first_line = raw[..newline].trim_end().to_owned();
+                        let reason = RowErrorReason::UnclosedQuote;
+                        rows.push(Err(RowError { row, line, field: None, reason, raw: first_line, cells: None }));
+                        offset = start + newline + 1;
+                        lines_before = line;
+                        continue 'readers;
+                    }
+                    rows.push(parse_row(&record, not_after).map_err(|(field, reason)| {
+                        let cells = (record.len() == HEADER.len())
+                            .then(|| record.iter().map(|c| std::str::from_utf8(c).ok().map(str::to_owned)).collect())
+                            .flatten();
+                        RowError { row, line, field, reason, raw, cells }
+                    }));
+                }
+                Err(e) => {
+                    let raw = raw_until(offset + reader.position().byte() as usize);
+                    let reason = RowErrorReason::Csv(e.to_string().split_whitespace().collect::<Vec<_>>().join(" "));
+                    rows.push(Err(RowError { row, line, field: None, reason, raw, cells: None }));
+                    if !matches!(e.kind(), csv::ErrorKind::Utf8 { .. } | csv::ErrorKind::UnequalLengths { .. }) {
+                        break 'readers;
+                    }
                 }
             }
         }
@@ -264,9 +292,16 @@ pub fn parse_fields(fields: &[&str], not_after: i64) -> Result<ExportedComment, 
     })
 }
 
+/// The largest count a row may have: the tables store counts as 64-bit
+/// signed integers, and a larger one is no count anyone made.
+pub const MAX_COUNT: u64 = i64::MAX as u64;
+
 /// A count that must be present, reply or not.
 fn count_always(fields: &[&str], i: usize) -> Result<u64, FieldError> {
-    fields[i].trim().parse::<u64>().map_err(|_| (Some(HEADER[i]), RowErrorReason::BadCount(shorten(fields[i]))))
+    match fields[i].trim().parse::<u64>() {
+        Ok(n) if n <= MAX_COUNT => Ok(n),
+        _ => Err((Some(HEADER[i]), RowErrorReason::BadCount(shorten(fields[i])))),
+    }
 }
 
 /// A Yes/No flag that must be present, reply or not.

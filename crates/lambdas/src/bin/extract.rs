@@ -2,16 +2,21 @@
 //! per container, the logic in the `extract` library.
 //!
 //! Environment: `ABSA_DATA_BUCKET` (raw input and outputs),
-//! `ABSA_PSEUDONYM_KEY` (HMAC key for user ids, at least 16 bytes).
+//! `ABSA_PSEUDONYM_KEY_PARAMETER` (the SSM SecureString holding the HMAC
+//! key for user ids and @mentions, at least 16 bytes), `ABSA_MAX_OBJECT_MB`
+//! (the largest input file; Terraform sets an eighth of the memory).
 
 use extract::Extractor;
 use lambdas::{S3Store, serve};
 use pipeline_events::ExtractInput;
-use pipeline_store::required_env;
+use pipeline_store::{env_number, required_env};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    let extractor = Extractor::new(required_env("ABSA_PSEUDONYM_KEY")?.as_bytes())?;
+    let parameter = required_env("ABSA_PSEUDONYM_KEY_PARAMETER")?;
+    let key = lambdas::ssm::secure_parameter(&lambdas::ssm::client_from_env().await, &parameter).await?;
+    let max_mb = env_number("ABSA_MAX_OBJECT_MB", extract::MAX_OBJECT_BYTES >> 20)?;
+    let extractor = Extractor::new(key.as_bytes())?.with_max_object_bytes(max_mb << 20);
     let store = S3Store::from_env(required_env("ABSA_DATA_BUCKET")?).await;
     let (extractor, store) = (&extractor, &store);
     serve(move |input: ExtractInput| async move { extractor.run(store, &input).await }).await
