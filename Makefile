@@ -1,5 +1,5 @@
 # absa-drift: the everyday commands. `make help` lists them.
-.PHONY: help run build build-train test lint fmt fmt-check clippy check-infra bench bench-drift bench-model bench-monitor model lambdas deploy destroy local local-down fixtures venv clean
+.PHONY: help run build build-train test fuzz lint fmt fmt-check clippy check-infra bench bench-drift bench-model bench-monitor model lambdas deploy destroy local local-down fixtures venv clean
 
 CARGO ?= cargo
 BIN := target/release/absa-drift
@@ -19,6 +19,13 @@ build-train: ## Release build with `absa-drift train` (XGBoost's C++: cmake, lib
 
 test: ## Every test (what CI runs)
 	bash scripts/test.sh
+
+FUZZ := ABSA_FUZZ_SECONDS=$(or $(FUZZ_SECONDS),60) $(CARGO) test --locked
+fuzz: ## Fuzz what reads outside input, FUZZ_SECONDS each (default 60): exporter CSV, JSON Lines and Parquet, the drift reader, the state machine
+	$(FUZZ) -p tiktok-export --test fuzz_exporter_csv -- --nocapture
+	$(FUZZ) -p extract --test fuzz_formats -- --nocapture
+	$(FUZZ) -p absa-drift-cli --bin absa-drift the_table_reader_survives_mutated_files -- --nocapture
+	$(FUZZ) -p asl --test fuzz_asl -- --nocapture
 
 lint: fmt-check clippy check-infra ## Formatting, clippy and the infra checks, as CI runs them
 

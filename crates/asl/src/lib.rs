@@ -39,7 +39,13 @@ pub enum WorkflowError {
     Unsupported { state: String, field: String },
     #[error("state '{state}': path '{path}': {reason}")]
     Path { state: String, path: String, reason: String },
+    #[error("state '{state}': more than {MAX_EVENTS} states entered and task attempts: the document loops")]
+    TooLong { state: String },
 }
+
+/// Step Functions ends an execution at 25 000 history events; a document
+/// that loops (a `Next` back, a huge `MaxAttempts`) ends here too.
+pub const MAX_EVENTS: usize = 25_000;
 
 const STATE_FIELDS: &[&str] = &[
     "Type",
@@ -89,11 +95,37 @@ pub fn validate(doc: &Value) -> Result<(), WorkflowError> {
                 }
             }
         }
-        for next in s["Next"].as_str().into_iter().chain(s["Default"].as_str()) {
-            if !states.contains_key(next) {
-                return Err(WorkflowError::Invalid(format!("state '{name}' leads to unknown state '{next}'")));
+        check_transitions(name, s, kind, states)?;
+    }
+    Ok(())
+}
+
+/// Every way out of a state leads to a state: `Next` or `End` for a Task
+/// or a Pass, `Next` in every Choice rule and Catch, and `Default` if any.
+fn check_transitions(name: &str, s: &Value, kind: &str, states: &Map<String, Value>) -> Result<(), WorkflowError> {
+    let invalid = |why: String| Err(WorkflowError::Invalid(format!("state '{name}': {why}")));
+    let target = |field: &str, v: &Value| match v.as_str() {
+        Some(next) if states.contains_key(next) => Ok(()),
+        Some(next) => invalid(format!("{field} leads to unknown state '{next}'")),
+        None => invalid(format!("{field} is not a state name")),
+    };
+    match kind {
+        "Task" | "Pass" if s["End"] == true => {}
+        "Task" | "Pass" => target("Next", &s["Next"])?,
+        "Choice" => {
+            let rules = s["Choices"].as_array().filter(|r| !r.is_empty());
+            let Some(rules) = rules else { return invalid("Choices must be a non-empty list".into()) };
+            for rule in rules {
+                target("a Choice rule's Next", &rule["Next"])?;
+            }
+            if let Some(default) = s.get("Default") {
+                target("Default", default)?;
             }
         }
+        _ => {}
+    }
+    for catcher in s["Catch"].as_array().into_iter().flatten() {
+        target("a Catch's Next", &catcher["Next"])?;
     }
     Ok(())
 }
@@ -181,9 +213,15 @@ pub fn execute(
     let states = doc["States"].as_object().expect("validated");
     let mut name = doc["StartAt"].as_str().expect("validated").to_owned();
     let mut data = input;
+    let mut events = 0;
+    let mut count_event = |state: &str| {
+        events += 1;
+        if events > MAX_EVENTS { Err(WorkflowError::TooLong { state: state.to_owned() }) } else { Ok(()) }
+    };
     loop {
+        count_event(&name)?;
         visited.push(name.clone());
-        let s = &states[&name];
+        let s = &states[&name]; // validated: every transition leads to a state
         let ctx = Context { execution, state: &name };
         let path_err =
             |path: &str, reason: String| WorkflowError::Path { state: name.clone(), path: path.to_owned(), reason };
@@ -237,6 +275,7 @@ pub fn execute(
                 let resource = s["Resource"].as_str().ok_or_else(|| path_err("Resource", "missing".into()))?;
                 let mut attempts: BTreeMap<usize, u64> = BTreeMap::new();
                 loop {
+                    count_event(&name)?;
                     match invoker.invoke(resource, effective.clone()) {
                         Ok(v) => break Ok(v),
                         Err(f) => {
@@ -421,5 +460,20 @@ mod tests {
             "{err}"
         );
         assert_eq!(visited.last().unwrap(), "DriftOrNot", "no state after it ran");
+    }
+
+    #[test]
+    fn a_document_that_loops_ends_as_step_functions_would() {
+        let mut doc = pipeline();
+        doc["States"]["NoDrift"]["Next"] = json!("DriftOrNot");
+        let err = execute(&doc, json!({"key": "k"}), "r", &mut fake("ok"), &mut vec![]).unwrap_err();
+        assert!(matches!(err, WorkflowError::TooLong { .. }), "{err}");
+
+        let mut doc = pipeline();
+        doc["States"]["Extract"]["Retry"][0]["MaxAttempts"] = json!(u64::MAX);
+        let mut failing = fake("ok");
+        failing.failures = vec![("extract", failure("States.Timeout")); MAX_EVENTS + 1];
+        let err = execute(&doc, json!({"key": "k"}), "r", &mut failing, &mut vec![]).unwrap_err();
+        assert!(matches!(err, WorkflowError::TooLong { ref state } if state == "Extract"), "{err}");
     }
 }

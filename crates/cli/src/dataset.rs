@@ -553,6 +553,22 @@ fn into_samples(accumulators: Vec<Accumulator>) -> Vec<Sample> {
 mod tests {
     use super::*;
 
+    /// The drift command's reader on mutated CSV and Parquet files (the
+    /// fuzzing crate says how many and for how long): an answer or an
+    /// error, never a panic.
+    #[test]
+    fn the_table_reader_survives_mutated_files() {
+        let fixtures = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/evidently/small_with_missing"));
+        let seeds = ["current.csv", "current.parquet"].map(|f| std::fs::read(fixtures.join(f)).unwrap()).to_vec();
+        let dir = tempfile::tempdir().unwrap();
+        fuzzing::check("drift table reader", fuzzing::mutated(seeds), |bytes| {
+            let current = dir.path().join("current");
+            std::fs::write(&current, &bytes.0).unwrap();
+            let _ = load(&fixtures.join("reference.csv"), &current, &ColumnOverrides::default());
+            Ok(())
+        });
+    }
+
     #[test]
     fn wide_files_get_shorter_batches() {
         assert_eq!(batch_rows(10), BATCH_ROWS, "the benchmark's width keeps its batches");

@@ -74,7 +74,7 @@ pub fn detect(bytes: &[u8]) -> Format {
 
 /// Every row of a file; a comment time after `not_after` (seconds since
 /// 1970) rejects its row.
-pub fn read(bytes: &[u8], not_after: i64) -> Result<(Format, Rows), FormatError> {
+pub fn read_file(bytes: &[u8], not_after: i64) -> Result<(Format, Rows), FormatError> {
     let format = detect(bytes);
     if format != Format::Parquet
         && let Some(encoding) = tiktok_export::wide_encoding(bytes)
@@ -84,7 +84,14 @@ pub fn read(bytes: &[u8], not_after: i64) -> Result<(Format, Rows), FormatError>
     let rows = match format {
         Format::Csv => read_csv(bytes, not_after)?,
         Format::Jsonl => read_jsonl(bytes, not_after),
-        Format::Parquet => read_parquet(bytes, not_after)?,
+        // The parquet crate panics on some damaged files (found by fuzzing)
+        // instead of returning an error; the release profile unwinds so
+        // that this stays an error naming the file.
+        Format::Parquet => std::panic::catch_unwind(|| read_parquet(bytes, not_after)).unwrap_or_else(|panic| {
+            let why =
+                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+            Err(FormatError::Parquet(format!("the file is damaged ({})", why.unwrap_or_default())))
+        })?,
     };
     Ok((format, rows))
 }

@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use tables::CleanComment;
 use tiktok_export::HEADER;
 
-pub use formats::{Format, FormatError, Rejected, detect};
+pub use formats::{Format, FormatError, Rejected, Rows, detect, read_file};
 
 /// The shortest pseudonym key accepted.
 pub const MIN_KEY_BYTES: usize = 16;
@@ -228,7 +228,7 @@ impl Extractor {
         let mut quarantine = String::new();
         let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
         for (key, bytes) in &files {
-            let (_, rows) = formats::read(bytes, ingested_at + FUTURE_TOLERANCE_SECS)
+            let (_, rows) = formats::read_file(bytes, ingested_at + FUTURE_TOLERANCE_SECS)
                 .map_err(|source| ExtractError::Format { key: (*key).clone(), source })?;
             for (i, row) in rows.into_iter().enumerate() {
                 counts.input_rows += 1;

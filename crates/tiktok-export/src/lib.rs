@@ -187,15 +187,17 @@ pub fn read_until(bytes: &[u8], not_after: i64) -> Result<Vec<Result<ExportedCom
             match reader.read_byte_record(&mut record) {
                 Ok(false) => break 'readers,
                 Ok(true) => {
-                    let end = offset + reader.position().byte() as usize;
+                    let end = (offset + reader.position().byte() as usize).min(body.len());
                     let raw = raw_until(end);
                     // A row of the wrong width over several lines is a quote left
                     // open, which swallowed the lines after it: only its first
                     // line is the bad row, and reading starts again on the next.
+                    let bytes = &body[start..end];
+                    let content = bytes.len() - bytes.iter().rev().take_while(|b| matches!(b, b'\r' | b'\n')).count();
                     if record.len() != HEADER.len()
-                        && let Some(newline) = raw.find('\n')
+                        && let Some(newline) = bytes[..content].iter().position(|&b| b == b'\n')
                     {
-                        let first_line = raw[..newline].trim_end().to_owned();
+                        let first_line = String::from_utf8_lossy(&bytes[..newline]).trim_end().to_owned();
                         let reason = RowErrorReason::UnclosedQuote;
                         rows.push(Err(RowError { row, line, field: None, reason, raw: first_line, cells: None }));
                         offset = start + newline + 1;
