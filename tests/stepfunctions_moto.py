@@ -23,7 +23,10 @@ Executions, each started by name:
   4. a file with a wrong header: the Catch path, a failure message, the
      execution FAILED with ExtractError.
 Then the embedded runner (`absa-drift run`) replays the same files with the
-same model and key, and its verdicts and objects must be the same.
+same model and key, and its verdicts and objects must be the same. Last,
+four runs of the same twelve hours at once send exactly the alerts one
+sequential run sends. moto runs with S3's conditional writes made atomic,
+as S3's are (tests/moto_server.py).
 
 Every process started here runs in its own process group and is stopped by
 PID in `finally`, pass or fail.
@@ -60,6 +63,13 @@ KEY_PARAMETER = "/absa-drift-test/pseudonym-key"
 NORMAL_HOUR = REPO / "data/hourly/2026-11-01T00.csv"
 DRIFT_HOUR = REPO / "data/hourly/2026-11-02T00.csv"
 BAD_FILE = REPO / "tests/fixtures/bad/wrong_header.csv"
+# Given to both runners, so that their batches have the same label (the
+# ingestion hour) whatever the clock says; after the concurrent hours, so
+# that its alarm is no earlier alert of theirs.
+INGESTED_AT = "2026-11-03T12:00:00Z"
+# The concurrent runs: four at once over these hours, each hour ingested at its end.
+CONCURRENT_RUNS = 4
+CONCURRENT_HOURS = [f"2026-11-02T{h:02}" for h in range(12)]
 
 
 def wait_for_port(port, what, proc, seconds=60):
@@ -179,8 +189,10 @@ def dir_objects(root):
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def execute(sfn, machine_arn, name, key):
-    arn = sfn.start_execution(stateMachineArn=machine_arn, name=name, input=json.dumps({"key": key}))["executionArn"]
+def execute(sfn, machine_arn, name, key, ingested_at=None):
+    """Starts an execution on one raw file and waits for its end."""
+    payload = {"key": key, "ingested_at": ingested_at or INGESTED_AT}
+    arn = sfn.start_execution(stateMachineArn=machine_arn, name=name, input=json.dumps(payload))["executionArn"]
     deadline = time.time() + 600
     while True:
         d = sfn.describe_execution(executionArn=arn)
@@ -193,8 +205,8 @@ def execute(sfn, machine_arn, name, key):
 def main(bin_dir):
     bin_dir = Path(bin_dir).resolve()
     cargo_lambda = REPO / ".venv-cargo-lambda/bin/cargo-lambda"
-    moto_server = REPO / ".venv-moto/bin/moto_server"
-    for tool in (cargo_lambda, moto_server, *(bin_dir / b for b in ("absa-drift", "extract", "transform", "monitor", "alert"))):
+    moto_server = REPO / "tests/moto_server.py"
+    for tool in (cargo_lambda, REPO / ".venv-moto/bin/python", moto_server, *(bin_dir / b for b in ("absa-drift", "extract", "transform", "monitor", "alert"))):
         check(tool.exists(), f"{tool.relative_to(REPO) if tool.is_relative_to(REPO) else tool} exists")
 
     work = Path(tempfile.mkdtemp(prefix="absa-sfn-moto-"))
@@ -219,7 +231,7 @@ def main(bin_dir):
         aws_env = {**base_env, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": REGION,
                    "AWS_DEFAULT_REGION": REGION}
         # MOTO_PORT is where moto's Step Functions engine sends Lambda invokes.
-        moto = procs.start("moto_server", [moto_server, "-H", "127.0.0.1", "-p", str(moto_port)],
+        moto = procs.start("moto_server", [REPO / ".venv-moto/bin/python", moto_server, "-H", "127.0.0.1", "-p", str(moto_port)],
                            {**aws_env, "MOTO_PORT": str(front_end.port)})
         watch = procs.start("cargo-lambda-watch",
                             [cargo_lambda, "lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1",
@@ -246,8 +258,10 @@ def main(bin_dir):
                       "ABSA_PSEUDONYM_KEY_PARAMETER": KEY_PARAMETER, "ABSA_ALERT_TOPIC_ARN": topic,
                       "ABSA_MODEL_NAME": MODEL, "AWS_LAMBDA_FUNCTION_VERSION": "1",
                       "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024", "RUST_BACKTRACE": "1"}
-        for binary in binaries:
-            procs.start(binary, [bin_dir / binary], {
+        # Two instances of each, as Lambda runs concurrent invocations in
+        # separate environments: overlapping executions really overlap.
+        for binary, instance in ((b, i) for b in binaries for i in (1, 2)):
+            procs.start(f"{binary}-{instance}", [bin_dir / binary], {
                 **lambda_env, "AWS_LAMBDA_FUNCTION_NAME": function_arn(binary),
                 "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{watch_port}/.rt/{binary}"})
 
@@ -318,7 +332,8 @@ def main(bin_dir):
         inbox.mkdir()
         for path in inputs:
             shutil.copy(path, inbox / path.name)
-        local_run = subprocess.run([bin_dir / "absa-drift", "run", "--store", store, "--input", inbox],
+        local_run = subprocess.run([bin_dir / "absa-drift", "run", "--store", store, "--input", inbox,
+                                    "--ingested-at", INGESTED_AT],
                                    cwd=REPO, env={**base_env, "ABSA_PSEUDONYM_KEY": PSEUDONYM_KEY},
                                    capture_output=True, text=True)
         local = local_run.stdout
@@ -328,6 +343,8 @@ def main(bin_dir):
                                          f"{local_run.stderr.strip()})")
         embedded = dir_objects(store)
         compare_runs(cloud, embedded, verdicts, store, published(moto_url))
+
+        concurrent_runs(sfn, s3, machine, moto_url, work, registry, bin_dir, base_env)
         ok = True
     finally:
         if front_end:
@@ -339,6 +356,47 @@ def main(bin_dir):
         else:
             shutil.rmtree(work)
     print("test result: ok. 1 passed; 0 failed; (moto Step Functions with the real Lambdas, agreement with absa-drift run)")
+
+
+def concurrent_runs(sfn, s3, machine, moto_url, work, registry, bin_dir, base_env):
+    """Four runs of the same twelve hours at once, as a retry or a manual
+    rerun beside the schedule makes them, each hour after the other within
+    a run: they send the alerts one sequential run sends (the embedded
+    runner, over the same files), no more."""
+    files = [REPO / f"data/hourly/{hour}.csv" for hour in CONCURRENT_HOURS]
+    for path in files:  # under their own keys: other batches than those above
+        s3.put_object(Bucket=BUCKET, Key=f"raw/concurrent/{path.name}", Body=path.read_bytes())
+    before = len(published(moto_url))
+    failures = []
+
+    def run(r):
+        for path in files:
+            d = execute(sfn, machine, f"run{r}-{path.stem.replace(':', '-')}", f"raw/concurrent/{path.name}",
+                        ingested_at=f"{path.stem}:59:59Z")
+            if d["status"] != "SUCCEEDED":
+                failures.append(f"run {r}, {path.name}: {d['status']} {d.get('error')} {d.get('cause')}")
+
+    started = time.time()
+    threads = [threading.Thread(target=run, args=(r,)) for r in range(CONCURRENT_RUNS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(failures == [], f"concurrent runs: every execution succeeds {failures}")
+    concurrent = sorted(subject for subject, _ in published(moto_url)[before:])
+
+    store, hourly = work / "sequential", work / "sequential-hours"
+    shutil.copytree(registry, store)
+    hourly.mkdir()
+    for path in files:
+        shutil.copy(path, hourly / path.name)
+    subprocess.run([bin_dir / "absa-drift", "run", "--store", store, "--hourly", hourly, "--hours", str(len(files))],
+                   cwd=REPO, env={**base_env, "ABSA_PSEUDONYM_KEY": PSEUDONYM_KEY}, check=True, stdout=subprocess.DEVNULL)
+    sequential = sorted(json.loads(line)["subject"] for line in (store / "alerts.jsonl").read_text().splitlines())
+    check(len(sequential) >= 2, f"the hours alert more than once with the cooldown: {sequential}")
+    check(concurrent == sequential,
+          f"{CONCURRENT_RUNS} concurrent runs of {len(files)} hours ({time.time() - started:.0f} s) sent "
+          f"{len(concurrent)} alerts, as one sequential run: {concurrent} vs {sequential}")
 
 
 def compare_runs(cloud, embedded, verdicts, store, messages):

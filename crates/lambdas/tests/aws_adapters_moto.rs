@@ -1,7 +1,7 @@
-//! The S3 and SNS adapters against a real AWS API: moto's server (pinned
+//! The S3, SNS and SSM adapters against a real AWS API: moto's server (pinned
 //! in scripts/moto/requirements.txt, installed into .venv-moto by
-//! scripts/test.sh), started on a free loopback port for this test and
-//! killed when it ends, pass or fail. The registry, extract and alert run
+//! scripts/test.sh; run by tests/moto_server.py), started on a free loopback
+//! port for this test and killed when it ends, pass or fail. The registry, extract and alert run
 //! on them unchanged; what SNS received is read back through moto's
 //! inspection API.
 
@@ -28,35 +28,18 @@ impl Drop for Moto {
     }
 }
 
-/// moto's server, as `moto_server` runs it, on a free port.
+/// moto's server on a free port, with S3's conditional writes made atomic
+/// as S3's are (tests/moto_server.py says why).
 fn start_moto() -> Moto {
-    let server = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv-moto/bin/moto_server");
-    spawn_moto(server, |port| vec!["-H".into(), "127.0.0.1".into(), "-p".into(), port.to_string()])
-}
-
-/// moto's application served one request at a time. S3 applies a
-/// conditional write atomically; moto checks the condition and then
-/// writes, so concurrent requests could both pass the check. Served in
-/// turn, its conditional writes are atomic, as S3's are.
-fn start_serial_moto() -> Moto {
-    const SERIAL: &str = "import sys\n\
-        from werkzeug.serving import run_simple\n\
-        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app\n\
-        run_simple('127.0.0.1', int(sys.argv[1]), DomainDispatcherApplication(create_backend_app),\n\
-        threaded=False, request_handler=MotoRequestHandler)\n";
     let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv-moto/bin/python");
-    spawn_moto(python, |port| vec!["-c".into(), SERIAL.into(), port.to_string()])
-}
-
-fn spawn_moto(program: &str, args: impl Fn(u16) -> Vec<String>) -> Moto {
+    let server = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/moto_server.py");
     assert!(
-        std::path::Path::new(program).exists(),
-        "{program} is missing: run `bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt` (scripts/test.sh does)"
+        std::path::Path::new(python).exists(),
+        "{python} is missing: run `bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt` (scripts/test.sh does)"
     );
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(program)
-        .args(args(port))
-        .env("MOTO_PORT", port.to_string())
+    let child = Command::new(python)
+        .args([server, "-H", "127.0.0.1", "-p", &port.to_string()])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -248,7 +231,7 @@ async fn alert_day(store: S3Store, notifier: std::sync::Arc<SnsNotifier>, run: u
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_alert_runs_on_s3_send_what_one_run_sends() {
-    let moto = start_serial_moto();
+    let moto = start_moto();
     let notifier = std::sync::Arc::new(topic(&moto).await);
     let subjects = |moto: &Moto| {
         let mut subjects: Vec<String> = published(moto).into_iter().map(|(subject, _)| subject).collect();
