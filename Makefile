@@ -82,10 +82,12 @@ local-down: ## Destroy the LocalStack deployment and remove its containers and v
 model: build-train ## Retrain the bundled model (data/model) from data/train; a test checks it reproduces byte for byte
 	$(BIN) train --data data/train --out data/model
 
-fixtures: venv ## Regenerate the Evidently, scipy and XGBoost reference values
+fixtures: venv ## Regenerate the Evidently, scipy, XGBoost and VADER reference values
 	.venv/bin/python scripts/evidently/generate_fixtures.py
 	.venv/bin/python scripts/xgboost/make_predictor_fixtures.py
 	.venv/bin/python scripts/xgboost/make_agreement_fixtures.py
+	bash scripts/python-venv.sh .venv-vader scripts/vader/requirements.txt
+	.venv-vader/bin/python scripts/vader/score_human_rated.py
 
 venv: ## Python venv (.venv) with the pinned Evidently, pandas, scipy, XGBoost
 	bash scripts/python-venv.sh

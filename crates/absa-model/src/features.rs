@@ -337,14 +337,31 @@ impl Featurizer {
 
     /// The lexicon-only baseline: the sign of the window's VADER score.
     pub fn lexicon_baseline(&self, values: &[f32]) -> taxonomy::Polarity {
-        let score = values[self.spec.buckets];
-        if score > 0.05 {
-            taxonomy::Polarity::Positive
-        } else if score < -0.05 {
-            taxonomy::Polarity::Negative
-        } else {
-            taxonomy::Polarity::Neutral
-        }
+        polarity_of_score(values[self.spec.buckets])
+    }
+
+    /// The whole comment's lexicon score, VADER's way: its words' valences
+    /// (boosters and negation applied) and its emoji's, summed and mapped
+    /// into −1…1 as VADER's compound is (`s / √(s² + 15)`). The comment-level
+    /// baseline, scored on the human-rated sets beside VADER itself.
+    pub fn comment_lexicon_score(&self, text: &str) -> f32 {
+        let tokens = tokenize(text);
+        let words: Vec<&Token> = tokens.iter().filter(|t| t.kind != TokenKind::Punctuation).collect();
+        let emoji =
+            tokens.iter().filter(|t| t.kind == TokenKind::Emoji).map(|t| self.emoji.get(&t.text).unwrap_or(&0.0));
+        let sum: f32 = self.valences(&words).iter().chain(emoji).sum();
+        sum / (sum * sum + 15.0).sqrt()
+    }
+}
+
+/// A lexicon score's polarity, with VADER's usual cut-offs (±0.05).
+pub fn polarity_of_score(score: f32) -> taxonomy::Polarity {
+    if score > 0.05 {
+        taxonomy::Polarity::Positive
+    } else if score < -0.05 {
+        taxonomy::Polarity::Negative
+    } else {
+        taxonomy::Polarity::Neutral
     }
 }
 

@@ -12,7 +12,7 @@ mod tokens;
 mod xgboost_json;
 
 pub use aspects::{AspectExtractor, AspectMention};
-pub use features::{AspectFeatures, FeatureSpec, Featurizer};
+pub use features::{AspectFeatures, FeatureSpec, Featurizer, polarity_of_score};
 pub use sentiment::{
     AspectSentiment, CommentAnalysis, FeatureSpecSummary, LABELS, LoadError, MODEL_FILES, ModelMetadata,
     SentimentModel, argmax, count_words, write_vocabulary,

@@ -5,6 +5,7 @@
 
 mod booster;
 mod data;
+mod human_rated;
 mod metrics;
 pub mod mlflow;
 mod profile;
@@ -18,6 +19,7 @@ use serde::Serialize;
 
 pub use booster::{Matrix, Round, boost_rounds, dmatrix, mlogloss, predict_with_xgboost};
 pub use data::{COMMENTS_FILE, LABELS_FILE, LabelledComments, Split, load, split};
+pub use human_rated::{Part, RatedSentence, SETS, label_of, load_human_rated};
 pub use metrics::{ClassMetrics, Evaluation, evaluate};
 
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,67 @@
+//! The human-rated sets (data/human-rated) and the two baselines the
+//! comment-level sentiment is judged against, on each set's test split:
+//! the real VADER (vaderSentiment 3.3.2's scores, committed by the pinned
+//! scripts/vader/score_human_rated.py) and the project's own lexicon scorer.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use absa_model::{Featurizer, LABELS, polarity_of_score};
+use absa_train::{Part, SETS, evaluate, load_human_rated};
+use taxonomy::Polarity;
+
+fn repo(path: &str) -> std::path::PathBuf {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).join(path)
+}
+
+fn class(p: Polarity) -> usize {
+    LABELS.iter().position(|l| *l == p).unwrap()
+}
+
+#[test]
+fn the_sets_split_and_score_as_their_reference_says() {
+    let sentences = load_human_rated(&repo("data/human-rated")).unwrap();
+    let vader: HashMap<(String, String), f32> = csv::Reader::from_path(repo("tests/fixtures/vader/scores.csv"))
+        .unwrap()
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            ((r[0].to_owned(), r[1].to_owned()), r[2].parse().unwrap())
+        })
+        .collect();
+    let featurizer = Featurizer::bundled();
+
+    // (rows, VADER on the whole set, VADER on test, the project's lexicon on test)
+    let expected = [
+        ("tweets", 4200, 0.690, 0.652, 0.637),
+        ("product_reviews", 3708, 0.563, 0.550, 0.540),
+        ("movie_reviews", 10605, 0.423, 0.416, 0.405),
+        ("editorials", 5190, 0.555, 0.526, 0.535),
+    ];
+    assert_eq!(expected.map(|e| e.0), SETS.map(|s| s.0));
+    let mut wrong = Vec::new();
+    for (set, rows, vader_all, vader_test, lexicon_test) in expected {
+        let all: Vec<_> = sentences.iter().filter(|s| s.set == set).collect();
+        assert_eq!(all.len(), rows, "{set}");
+        let test: Vec<_> = all.iter().filter(|s| s.part == Part::Test).collect();
+        let share = |part| all.iter().filter(|s| s.part == part).count() as f64 / rows as f64;
+        assert!((share(Part::Train) - 0.70).abs() < 0.005 && (share(Part::Test) - 0.15).abs() < 0.005, "{set}");
+
+        let macro_f1 = |rows: &[&&absa_train::RatedSentence],
+                        predict: &dyn Fn(&absa_train::RatedSentence) -> Polarity| {
+            let truth: Vec<usize> = rows.iter().map(|s| class(s.label)).collect();
+            let predicted: Vec<usize> = rows.iter().map(|s| class(predict(s))).collect();
+            evaluate(&truth, &predicted).macro_f1
+        };
+        let by_vader = |s: &absa_train::RatedSentence| polarity_of_score(vader[&(set.to_owned(), s.id.clone())]);
+        let by_lexicon = |s: &absa_train::RatedSentence| polarity_of_score(featurizer.comment_lexicon_score(&s.text));
+        let all_refs: Vec<_> = all.iter().collect();
+        let measured = (macro_f1(&all_refs, &by_vader), macro_f1(&test, &by_vader), macro_f1(&test, &by_lexicon));
+        println!("{set:16} VADER all {:.3} test {:.3}; project lexicon test {:.3}", measured.0, measured.1, measured.2);
+        let close = |a: f64, b: f64| (a - b).abs() < 0.0005;
+        if !(close(measured.0, vader_all) && close(measured.1, vader_test) && close(measured.2, lexicon_test)) {
+            wrong.push(format!("{set}: {measured:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
