@@ -9,6 +9,14 @@ use aws_sdk_s3::primitives::ByteStream;
 
 use pipeline_store::{ObjectStore, StoreError, check_key};
 
+/// What a conditional write requires of the object.
+enum Condition<'a> {
+    /// `If-None-Match: *`: that there is none.
+    Absent,
+    /// `If-Match: <ETag>`: that it is still at this version.
+    Version(&'a str),
+}
+
 #[derive(Debug, Clone)]
 pub struct S3Store {
     client: Client,
@@ -30,6 +38,23 @@ impl S3Store {
 
     pub fn bucket(&self) -> &str {
         &self.bucket
+    }
+
+    /// S3's conditional write: `Ok(false)` when the condition fails (412),
+    /// a concurrent conditional write won (409), or the object to match is
+    /// gone (404).
+    async fn put_when(&self, key: &str, bytes: Vec<u8>, condition: Condition<'_>) -> Result<bool, StoreError> {
+        check_key(key)?;
+        let request = self.client.put_object().bucket(&self.bucket).key(key).body(ByteStream::from(bytes));
+        let request = match condition {
+            Condition::Absent => request.if_none_match("*"),
+            Condition::Version(etag) => request.if_match(etag),
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if matches!(e.raw().status().as_u16(), 412 | 409 | 404) => Ok(false),
+            Err(e) => Err(Self::backend(key, e)),
+        }
     }
 
     fn backend<E: std::fmt::Debug>(key: &str, e: SdkError<E>) -> StoreError {
@@ -76,23 +101,8 @@ impl ObjectStore for S3Store {
         Ok(())
     }
 
-    /// S3's conditional write (`If-None-Match: *`): 412 when the key exists.
     async fn put_if_absent(&self, key: &str, bytes: Vec<u8>) -> Result<bool, StoreError> {
-        check_key(key)?;
-        let sent = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .if_none_match("*")
-            .body(ByteStream::from(bytes))
-            .send()
-            .await;
-        match sent {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if matches!(e.raw().status().as_u16(), 412 | 409) => Ok(false),
-            Err(e) => Err(Self::backend(key, e)),
-        }
+        self.put_when(key, bytes, Condition::Absent).await
     }
 
     async fn size(&self, key: &str) -> Result<u64, StoreError> {
@@ -106,25 +116,8 @@ impl ObjectStore for S3Store {
         }
     }
 
-    /// S3's conditional write (`If-Match: <ETag>`): 412 when the object
-    /// changed, 409 when a concurrent conditional write won, 404 when it is
-    /// gone.
     async fn put_if_version(&self, key: &str, bytes: Vec<u8>, version: &str) -> Result<bool, StoreError> {
-        check_key(key)?;
-        let sent = self
-            .client
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .if_match(version)
-            .body(ByteStream::from(bytes))
-            .send()
-            .await;
-        match sent {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if matches!(e.raw().status().as_u16(), 412 | 409 | 404) => Ok(false),
-            Err(e) => Err(Self::backend(key, e)),
-        }
+        self.put_when(key, bytes, Condition::Version(version)).await
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<String>, StoreError> {
