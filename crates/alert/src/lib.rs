@@ -137,9 +137,11 @@ impl Alerter {
         notifier: &N,
         input: &AlertInput,
     ) -> Result<AlertOutput, AlertError> {
-        // Executions are named; a hand-made input without a name owns its
-        // claims alone.
-        let owner = input.run_id.as_deref().unwrap_or("(unnamed)");
+        // Executions are named. A hand-made input without a name gets a
+        // name of its own, so that no other call counts as its owner.
+        let unnamed = || format!("unnamed-{}-{}", std::process::id(), unix_now_nanos());
+        let owner = input.run_id.clone().unwrap_or_else(unnamed);
+        let owner = owner.as_str();
         match (&input.verdict, &input.failure) {
             (Some(v), None) => self.verdict(store, notifier, v, owner).await,
             (None, Some(f)) => {
@@ -259,8 +261,12 @@ impl Alerter {
 }
 
 fn unix_now() -> i64 {
+    (unix_now_nanos() / 1_000_000_000) as i64
+}
+
+fn unix_now_nanos() -> u128 {
     let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    since_epoch.map_or(0, |d| d.as_secs() as i64)
+    since_epoch.map_or(0, |d| d.as_nanos())
 }
 
 fn skipped(reason: String) -> AlertOutput {

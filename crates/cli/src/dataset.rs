@@ -231,22 +231,27 @@ impl Table {
         let mut rows_before = 0;
         match self.format {
             FileFormat::Parquet => {
-                let file =
-                    File::open(&self.path).map_err(|source| InputError::Open { path: self.path.clone(), source })?;
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| unreadable(&self.path, e))?;
-                let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
-                let reader = builder
-                    .with_projection(mask)
-                    .with_batch_size(batch_rows(indices.len()))
-                    .build()
-                    .map_err(|e| unreadable(&self.path, e))?;
-                for batch in reader {
-                    let batch = batch.map_err(|e| unreadable(&self.path, e))?;
-                    for (acc, array) in accumulators.iter_mut().zip(batch.columns()) {
-                        acc.add_array(array, rows_before, &self.path)?;
+                let read_all = || -> Result<(), ReadError> {
+                    let file = File::open(&self.path)
+                        .map_err(|source| InputError::Open { path: self.path.clone(), source })?;
+                    let builder =
+                        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| unreadable(&self.path, e))?;
+                    let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
+                    let reader = builder
+                        .with_projection(mask)
+                        .with_batch_size(batch_rows(indices.len()))
+                        .build()
+                        .map_err(|e| unreadable(&self.path, e))?;
+                    for batch in reader {
+                        let batch = batch.map_err(|e| unreadable(&self.path, e))?;
+                        for (acc, array) in accumulators.iter_mut().zip(batch.columns()) {
+                            acc.add_array(array, rows_before, &self.path)?;
+                        }
+                        rows_before += batch.num_rows();
                     }
-                    rows_before += batch.num_rows();
-                }
+                    Ok(())
+                };
+                tables::guard_damaged(read_all).map_err(|why| unreadable(&self.path, why))??;
             }
             FileFormat::Csv => {
                 let names: Vec<String> = self.columns.iter().map(|(n, _)| n.clone()).collect();

@@ -289,7 +289,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
         store: &store,
         extractor: Extractor::new(key.as_bytes())
             .map_err(|e| RunError::File { path: "ABSA_PSEUDONYM_KEY".into(), message: e.to_string() })?
-            .with_max_object_bytes(max_mb << 20),
+            .with_max_object_bytes(max_mb.saturating_mul(1 << 20)),
         transformer: Transformer::new(MODEL, ALIAS),
         monitor: Monitor::default(),
         alerter: Alerter {

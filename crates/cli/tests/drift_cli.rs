@@ -170,6 +170,16 @@ fn a_file_with_only_a_byte_order_mark_has_no_header() {
 }
 
 #[test]
+fn a_damaged_parquet_file_is_an_error_naming_it_not_a_crash() {
+    // Found by `make fuzz`: the parquet crate panics on this file.
+    let damaged = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/damaged.parquet")).unwrap();
+    let reference = std::fs::read(fixture_dir("small_with_missing").join("reference.csv")).unwrap();
+    let (code, _, err) = run_on("damaged", &[("ref.csv", &reference), ("cur.parquet", &damaged)], &[]);
+    assert_eq!(code, 2);
+    assert_one_line_error(&err, &["cur.parquet", "the file is damaged"]);
+}
+
+#[test]
 fn a_header_without_rows_is_named() {
     let (code, _, err) = run_on("header", &[("ref.csv", b"a,b\n"), ("cur.csv", GOOD)], &[]);
     assert_eq!(code, 2);

@@ -84,14 +84,8 @@ pub fn read_file(bytes: &[u8], not_after: i64) -> Result<(Format, Rows), FormatE
     let rows = match format {
         Format::Csv => read_csv(bytes, not_after)?,
         Format::Jsonl => read_jsonl(bytes, not_after),
-        // The parquet crate panics on some damaged files (found by fuzzing)
-        // instead of returning an error; the release profile unwinds so
-        // that this stays an error naming the file.
-        Format::Parquet => std::panic::catch_unwind(|| read_parquet(bytes, not_after)).unwrap_or_else(|panic| {
-            let why =
-                panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
-            Err(FormatError::Parquet(format!("the file is damaged ({})", why.unwrap_or_default())))
-        })?,
+        Format::Parquet => tables::guard_damaged(|| read_parquet(bytes, not_after))
+            .unwrap_or_else(|why| Err(FormatError::Parquet(why)))?,
     };
     Ok((format, rows))
 }

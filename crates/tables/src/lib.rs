@@ -81,3 +81,30 @@ fn column<'b>(batch: &'b RecordBatch, name: &str) -> &'b dyn Array {
 fn parse_id(value: &str, row: usize, column: &'static str) -> Result<u64, TableError> {
     value.parse().map_err(|_| TableError::Value { row, column, problem: format!("'{value}' is not an id") })
 }
+
+/// Runs a read of an outside Parquet file. The parquet crate panics on some
+/// damaged files (fuzzing found one in arrow's bit-chunk iterator) instead
+/// of returning an error; this turns such a panic into an error message, so
+/// the caller can name the file, and keeps the panic's own report (a
+/// backtrace) off the terminal and the logs. It needs `panic = "unwind"`,
+/// which every profile of this workspace has.
+pub fn guard_damaged<T>(read: impl FnOnce() -> T) -> Result<T, String> {
+    thread_local!(static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    static QUIET_WHEN_GUARDED: std::sync::Once = std::sync::Once::new();
+    QUIET_WHEN_GUARDED.call_once(|| {
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.get() {
+                report(info)
+            }
+        }));
+    });
+    GUARDED.set(true);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    GUARDED.set(false);
+    result.map_err(|panic| {
+        let why =
+            panic.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| panic.downcast_ref::<String>().cloned());
+        format!("the file is damaged ({})", why.unwrap_or_else(|| "the Parquet reader failed".to_owned()))
+    })
+}
