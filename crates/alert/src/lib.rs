@@ -177,7 +177,7 @@ impl Alerter {
     /// another run wrote in between), so that a concurrent run of a later
     /// hour sees it.
     async fn record<S: ObjectStore>(&self, store: &S, v: &Verdict, hour: i64) -> Result<Cooldown, AlertError> {
-        let key = keys::alert_cooldown(&sanitize(&self.model));
+        let key = keys::alert_cooldown(&sanitize(&self.model), &sanitize(&v.stream));
         let state_error = |e: serde_json::Error| AlertError::State { key: key.clone(), message: e.to_string() };
         loop {
             let (state, version) = match store.get_versioned(&key).await {

@@ -11,6 +11,7 @@ fn verdict(batch: &str, dt: &str, hour: &str, severity: Severity) -> Verdict {
         batch_id: batch.into(),
         dt: dt.into(),
         hour: hour.into(),
+        stream: "default".into(),
         drift_detected: severity != Severity::Ok,
         severity,
         share_of_drifted_columns: 0.3,
@@ -195,4 +196,19 @@ async fn concurrent_runs_of_the_same_hours_send_what_one_run_sends() {
         expected.sort();
         assert_eq!(sent, expected, "trial {trial}");
     }
+}
+
+#[tokio::test]
+async fn each_stream_has_its_own_cooldown() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDirStore::new(dir.path().join("store"));
+    let notifier = LocalNotifier { path: dir.path().join("alerts.jsonl") };
+    let of_stream = |batch: &str, stream: &str| Verdict {
+        stream: stream.into(),
+        ..verdict(batch, "2026-11-02", "01", Severity::Alarm)
+    };
+    assert!(send(&store, &notifier, of_stream("a1", "video-1")).await.sent);
+    assert!(send(&store, &notifier, of_stream("b1", "video-2")).await.sent, "another video's alarm goes out");
+    let held = send(&store, &notifier, of_stream("a2", "video-1")).await;
+    assert!(!held.sent && held.reason.contains("cooldown"), "{held:?}");
 }

@@ -49,6 +49,11 @@ pub struct RunArgs {
     /// end of the hour their file is named after.
     #[arg(long, value_name = "TIME", requires = "input", value_parser = iso_time)]
     ingested_at: Option<String>,
+    /// The stream the --input files belong to: batches of one stream share a
+    /// cooldown. By default, each exporter file's video (from its name,
+    /// `TTCommentExporter-<video id>-…`); other files are stream `default`.
+    #[arg(long, value_name = "NAME", requires = "input")]
+    stream: Option<String>,
     /// The model published as production when the store has none yet:
     /// the bundled one (`make model` rebuilds it from data/train).
     #[arg(long, value_name = "DIR", default_value = "data/model")]
@@ -309,7 +314,8 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
     for Batch { name, bytes, ingested_at } in batches(args)? {
         let key = keys::raw(&name);
         runtime.block_on(store.put(&key, bytes))?;
-        let input = ExtractInput { key: Some(key), ingested_at, ..ExtractInput::default() };
+        let input =
+            ExtractInput { key: Some(key), ingested_at, stream: args.stream.clone(), ..ExtractInput::default() };
         // Unique, as Step Functions requires: two runs over the same files
         // are two executions each, and alert claims tell them apart.
         let execution =

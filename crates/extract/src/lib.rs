@@ -21,7 +21,9 @@ mod formats;
 use std::collections::{BTreeMap, HashSet};
 
 use hmac::{Hmac, Mac};
-use pipeline_events::{BatchHour, Counts, ExtractInput, ExtractOutput, Ingestion, Partition, StepError, keys, time};
+use pipeline_events::{
+    BatchHour, Counts, DEFAULT_STREAM, ExtractInput, ExtractOutput, Ingestion, Partition, StepError, keys, time,
+};
 use pipeline_store::{ObjectStore, StoreError};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -51,6 +53,8 @@ pub enum ExtractError {
     BadTime { field: &'static str, value: String },
     #[error("ingested_at goes with 'key' or 'prefix'; a scheduled run is ingested in the hour before its time")]
     IngestedAtWithSchedule,
+    #[error("stream '{0}' must be 1 to 64 letters, digits, '-' or '_'")]
+    BadStream(String),
     #[error("no raw file under '{prefix}'")]
     NoInput { prefix: String },
     #[error("{key}: {source}")]
@@ -266,6 +270,7 @@ impl Extractor {
         let ingestion = Ingestion {
             dt: label.dt(),
             hour: label.hour(),
+            stream: stream_of(input, &keys)?,
             first_comment: times.clone().min().map(time::iso_time),
             last_comment: times.max().map(time::iso_time),
         };
@@ -299,6 +304,29 @@ impl Extractor {
         store.put(&manifest_key, serde_json::to_vec_pretty(&output).expect("serialisable")).await?;
         Ok(output)
     }
+}
+
+/// The batch's stream: the input's own; else the video of exporter files
+/// named as the exporter names them (`TTCommentExporter-<video id>-…`), when
+/// every file names the same one; else [`DEFAULT_STREAM`] (the hourly drops).
+fn stream_of(input: &ExtractInput, keys: &[String]) -> Result<String, ExtractError> {
+    if let Some(stream) = &input.stream {
+        let valid = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+        if stream.is_empty() || stream.len() > 64 || !stream.chars().all(valid) {
+            return Err(ExtractError::BadStream(stream.clone()));
+        }
+        return Ok(stream.clone());
+    }
+    let video = |key: &String| {
+        let name = key.rsplit('/').next()?;
+        let id = name.strip_prefix("TTCommentExporter-")?.split('-').next()?;
+        (!id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())).then(|| format!("video-{id}"))
+    };
+    let videos: Vec<Option<String>> = keys.iter().map(video).collect();
+    Ok(match videos.first() {
+        Some(Some(first)) if videos.iter().all(|v| v.as_ref() == Some(first)) => first.clone(),
+        _ => DEFAULT_STREAM.to_owned(),
+    })
 }
 
 fn unix_now() -> i64 {

@@ -317,3 +317,30 @@ async fn a_file_over_the_size_cap_is_refused_before_it_is_read() {
     let fits = Extractor::new(KEY).unwrap().with_max_object_bytes(raw.len() as u64);
     assert_eq!(fits.run(&store, &input).await.unwrap().counts.clean_rows, 400);
 }
+
+#[tokio::test]
+async fn a_batch_is_of_its_named_stream_or_of_its_exporter_files_video() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LocalDirStore::new(dir.path());
+    let raw = hourly("2026-11-01T00.csv");
+    for key in ["raw/v/TTCommentExporter-123-400-comments.csv", "raw/w/TTCommentExporter-123-400-comments.csv"] {
+        store.put(key, raw.clone()).await.unwrap();
+    }
+    store.put("raw/x/TTCommentExporter-456-400-comments.csv", raw.clone()).await.unwrap();
+    store.put("raw/x/hour.csv", raw.clone()).await.unwrap();
+    let stream_of = |input: ExtractInput| {
+        let store = &store;
+        async move { Extractor::new(KEY).unwrap().run(store, &input).await.map(|o| o.ingestion.stream) }
+    };
+    let key = |k: &str| ExtractInput { key: Some(k.into()), ..Default::default() };
+    assert_eq!(stream_of(key("raw/v/TTCommentExporter-123-400-comments.csv")).await.unwrap(), "video-123");
+    let prefix = |p: &str| ExtractInput { prefix: Some(p.into()), ..Default::default() };
+    assert_eq!(stream_of(prefix("raw/v/")).await.unwrap(), "video-123");
+    assert_eq!(stream_of(prefix("raw/x/")).await.unwrap(), "default", "files of more than one stream");
+    let named = ExtractInput { stream: Some("shop_eu-1".into()), ..key("raw/x/hour.csv") };
+    assert_eq!(stream_of(named).await.unwrap(), "shop_eu-1");
+    for bad in ["", "a/b", "../x", &"s".repeat(65)] {
+        let input = ExtractInput { stream: Some(bad.into()), ..key("raw/x/hour.csv") };
+        assert!(matches!(stream_of(input).await, Err(ExtractError::BadStream(_))), "'{bad}'");
+    }
+}

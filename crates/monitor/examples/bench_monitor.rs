@@ -58,6 +58,7 @@ fn main() {
             ingestion: Ingestion {
                 dt: "2026-11-02".into(),
                 hour: "00".into(),
+                stream: "bench".into(),
                 first_comment: Some("2026-11-02T00:00:00Z".into()),
                 last_comment: Some("2026-11-02T00:59:59Z".into()),
             },

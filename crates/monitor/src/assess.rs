@@ -190,6 +190,7 @@ pub fn assess(
         batch_id: batch.batch_id.clone(),
         dt: hour.dt(),
         hour: hour.hour(),
+        stream: batch.ingestion.stream.clone(),
         first_comment: batch.ingestion.first_comment.clone(),
         last_comment: batch.ingestion.last_comment.clone(),
         model: batch.model.clone(),

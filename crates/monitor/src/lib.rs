@@ -140,6 +140,7 @@ async fn write<S: ObjectStore>(
         batch_id: report.batch_id.clone(),
         dt: report.dt.clone(),
         hour: report.hour.clone(),
+        stream: report.stream.clone(),
         drift_detected: report.severity != Severity::Ok,
         severity: report.severity,
         share_of_drifted_columns: report.data_drift.share_of_drifted_columns,

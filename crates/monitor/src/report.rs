@@ -50,6 +50,7 @@ pub struct MonitorReport {
     /// The ingestion hour, the batch's label.
     pub dt: String,
     pub hour: String,
+    pub stream: String,
     /// The span of comment times the batch covers (ISO 8601 UTC).
     pub first_comment: Option<String>,
     pub last_comment: Option<String>,

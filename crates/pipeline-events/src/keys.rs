@@ -63,9 +63,9 @@ pub fn alert_claim(id: &str) -> String {
     format!("alerts/sent/{id}.json")
 }
 
-/// `model` must already be one safe path segment.
-pub fn alert_cooldown(model: &str) -> String {
-    format!("alerts/state/{model}.json")
+/// `model` and `stream` must already be safe path segments.
+pub fn alert_cooldown(model: &str, stream: &str) -> String {
+    format!("alerts/state/{model}/{stream}.json")
 }
 
 pub fn model_versions(name: &str) -> String {

@@ -13,8 +13,8 @@ pub mod messages;
 pub mod time;
 
 pub use messages::{
-    AlertInput, AlertOutput, Counts, ExtractInput, ExtractOutput, Failure, Ingestion, Partition, PredictionPartition,
-    Severity, TransformOutput, Verdict,
+    AlertInput, AlertOutput, Counts, DEFAULT_STREAM, ExtractInput, ExtractOutput, Failure, Ingestion, Partition,
+    PredictionPartition, Severity, TransformOutput, Verdict,
 };
 pub use time::BatchHour;
 

@@ -24,6 +24,17 @@ pub struct ExtractInput {
     /// for a replay or a backfill; the time extract runs when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingested_at: Option<String>,
+    /// The stream the files belong to (see [`Ingestion::stream`]); when
+    /// absent, the video of exporter-named files, else `default`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+}
+
+/// The stream of a batch whose input names none.
+pub const DEFAULT_STREAM: &str = "default";
+
+fn default_stream() -> String {
+    DEFAULT_STREAM.to_owned()
 }
 
 /// When a batch arrived, which labels it, and the comment times it covers.
@@ -35,6 +46,11 @@ pub struct Ingestion {
     /// hour before the scheduled time.
     pub dt: String,
     pub hour: String,
+    /// Where the comments come from: batches of one stream share a
+    /// cooldown, those of unrelated streams (two videos' exports) do not.
+    /// Letters, digits, `-` and `_`.
+    #[serde(default = "default_stream")]
+    pub stream: String,
     /// The earliest and the latest comment time among the clean rows
     /// (`YYYY-MM-DDTHH:MM:SSZ`); absent when no row is clean.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +139,9 @@ pub struct Verdict {
     pub batch_id: String,
     pub dt: String,
     pub hour: String,
+    /// The batch's stream ([`Ingestion::stream`]); its cooldown is its own.
+    #[serde(default = "default_stream")]
+    pub stream: String,
     pub drift_detected: bool,
     pub severity: Severity,
     pub share_of_drifted_columns: f64,
