@@ -9,13 +9,13 @@
 //!   not while the lease runs. A retry of the owner, or anyone after the
 //!   lease expired (a crash between claim and publish), takes it over with
 //!   a compare-and-swap, so a crashed alert is sent late, never lost.
-//! - **Cooldown**: after an alert, the same or a lower severity is not
-//!   repeated for `cooldown_hours` of batch time; a higher one is sent at
-//!   once. `alerts/state/<model>.json` keeps the recent alerts by batch
-//!   hour; it only grows (compare-and-swap), and a batch is judged by the
-//!   last alert at or before its own hour. So overlapping executions of the
-//!   same hours, each going forward in time, decide exactly as one
-//!   sequential run does.
+//! - **Cooldown**, per stream: after an alert, the same or a lower severity
+//!   of the same stream is not repeated for `cooldown_hours` of batch time;
+//!   a higher one is sent at once. `alerts/state/<model>/<stream>.json`
+//!   keeps the stream's recent alerts by batch hour; it only grows
+//!   (compare-and-swap), and a batch is judged by the last alert at or
+//!   before its own hour. So overlapping executions of the same hours, each
+//!   going forward in time, decide exactly as one sequential run does.
 //! - Below `min_severity` nothing is sent.
 
 use pipeline_events::{AlertInput, AlertOutput, Failure, Severity, StepError, Verdict, keys};
@@ -72,7 +72,7 @@ enum ClaimStatus {
     Sent,
 }
 
-/// `alerts/state/<model>.json`: the alerts of the last [`HISTORY_HOURS`].
+/// `alerts/state/<model>/<stream>.json`: the stream's alerts of the last [`HISTORY_HOURS`].
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct CooldownState {
     /// Absent in the single-alert state of earlier versions, which reads as
