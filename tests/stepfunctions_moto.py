@@ -24,7 +24,7 @@ Executions, each started by name:
      execution FAILED with ExtractError.
 Then the embedded runner (`absa-drift run`) replays the same files with the
 same model and key, and its verdicts and objects must be the same. Last,
-four runs of the same twelve hours at once send exactly the alerts one
+four runs of the same 24 hours at once send exactly the alerts one
 sequential run sends. moto runs with S3's conditional writes made atomic,
 as S3's are (tests/moto_server.py).
 
@@ -69,7 +69,7 @@ BAD_FILE = REPO / "tests/fixtures/bad/wrong_header.csv"
 INGESTED_AT = "2026-11-03T12:00:00Z"
 # The concurrent runs: four at once over these hours, each hour ingested at its end.
 CONCURRENT_RUNS = 4
-CONCURRENT_HOURS = [f"2026-11-02T{h:02}" for h in range(12)]
+CONCURRENT_HOURS = [f"2026-11-02T{h:02}" for h in range(24)]
 
 
 def wait_for_port(port, what, proc, seconds=60):
@@ -359,7 +359,7 @@ def main(bin_dir):
 
 
 def concurrent_runs(sfn, s3, machine, moto_url, work, registry, bin_dir, base_env):
-    """Four runs of the same twelve hours at once, as a retry or a manual
+    """Four runs of the same 24 hours at once, as a retry or a manual
     rerun beside the schedule makes them, each hour after the other within
     a run: they send the alerts one sequential run sends (the embedded
     runner, over the same files), no more."""
