@@ -18,7 +18,7 @@
 //!   going forward in time, decide exactly as one sequential run does.
 //! - Below `min_severity` nothing is sent.
 
-use pipeline_events::{AlertInput, AlertOutput, Failure, Severity, StepError, Verdict, keys};
+use pipeline_events::{AlertInput, AlertOutput, Failure, Severity, StepError, Verdict, keys, time};
 use pipeline_store::{Notifier, NotifyError, ObjectStore, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -139,7 +139,11 @@ impl Alerter {
     ) -> Result<AlertOutput, AlertError> {
         // Executions are named. A hand-made input without a name gets a
         // name of its own, so that no other call counts as its owner.
-        let unnamed = || format!("unnamed-{}-{}", std::process::id(), unix_now_nanos());
+        static UNNAMED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let unnamed = || {
+            let n = UNNAMED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            format!("unnamed-{}-{}-{n}", std::process::id(), time::unix_now())
+        };
         let owner = input.run_id.clone().unwrap_or_else(unnamed);
         let owner = owner.as_str();
         match (&input.verdict, &input.failure) {
@@ -214,7 +218,7 @@ impl Alerter {
         body: String,
     ) -> Result<AlertOutput, AlertError> {
         let key = keys::alert_claim(id);
-        let now = unix_now();
+        let now = time::unix_now();
         let claim = |status, message_id| Claim {
             status,
             message_id,
@@ -258,15 +262,6 @@ impl Alerter {
             message_id: Some(message_id),
         })
     }
-}
-
-fn unix_now() -> i64 {
-    (unix_now_nanos() / 1_000_000_000) as i64
-}
-
-fn unix_now_nanos() -> u128 {
-    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    since_epoch.map_or(0, |d| d.as_nanos())
 }
 
 fn skipped(reason: String) -> AlertOutput {

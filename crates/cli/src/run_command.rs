@@ -287,14 +287,14 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
         Err(_) => store_key(&args.store)?,
     };
     // As the Lambda: the largest input file, in MB.
-    let max_mb = pipeline_store::env_number("ABSA_MAX_OBJECT_MB", extract::MAX_OBJECT_BYTES >> 20)
+    let max_mb = pipeline_store::env_number("ABSA_MAX_OBJECT_MB", extract::MAX_OBJECT_MB)
         .map_err(|message| RunError::File { path: "ABSA_MAX_OBJECT_MB".into(), message })?;
     let mut functions = LocalFunctions {
         runtime: &runtime,
         store: &store,
         extractor: Extractor::new(key.as_bytes())
             .map_err(|e| RunError::File { path: "ABSA_PSEUDONYM_KEY".into(), message: e.to_string() })?
-            .with_max_object_bytes(max_mb.saturating_mul(1 << 20)),
+            .with_max_object_mb(max_mb),
         transformer: Transformer::new(MODEL, ALIAS),
         monitor: Monitor::default(),
         alerter: Alerter {
@@ -307,7 +307,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
         },
         notifier: LocalNotifier { path: args.store.join("alerts.jsonl") },
     };
-    let run_token = format!("{}-{}", std::process::id(), unix_seconds());
+    let run_token = format!("{}-{}", std::process::id(), pipeline_events::time::unix_now());
     let mut latest_report = None;
     let mut summary = RunSummary { executions: 0, failed: 0 };
     println!("{:<22} {:>5} {:>5} {:>6}  {:<8} alert", "batch", "rows", "bad", "drift", "severity");
@@ -359,8 +359,4 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
         println!("latest report: {} (alerts: {})", report.display(), args.store.join("alerts.jsonl").display());
     }
     Ok(summary)
-}
-
-fn unix_seconds() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -35,10 +35,10 @@ pub use formats::{Format, FormatError, Rejected, Rows, detect, read_file};
 /// The shortest pseudonym key accepted.
 pub const MIN_KEY_BYTES: usize = 16;
 
-/// The largest raw object read, by default: extract holds a file and its
-/// parsed rows in memory, about five times its size, and the function has
-/// 256 MB. `ABSA_MAX_OBJECT_MB` sets another.
-pub const MAX_OBJECT_BYTES: u64 = 32 << 20;
+/// The largest raw object read, in MB, by default: extract holds a file
+/// and its parsed rows in memory, about five times its size, and the
+/// function has 256 MB. `ABSA_MAX_OBJECT_MB` sets another.
+pub const MAX_OBJECT_MB: u64 = 32;
 
 /// How much later than its ingestion a comment time may be: the exporter
 /// writes times without a zone, and local time runs up to 14 h ahead of
@@ -120,12 +120,17 @@ impl Extractor {
         if pseudonym_key.len() < MIN_KEY_BYTES {
             return Err(ExtractError::Key);
         }
-        Ok(Extractor { pseudonym_key: pseudonym_key.to_vec(), max_object_bytes: MAX_OBJECT_BYTES })
+        Ok(Extractor { pseudonym_key: pseudonym_key.to_vec(), max_object_bytes: MAX_OBJECT_MB << 20 })
     }
 
-    /// Refuses raw objects larger than `bytes` (default [`MAX_OBJECT_BYTES`]).
+    /// Refuses raw objects larger than `bytes` (default [`MAX_OBJECT_MB`]).
     pub fn with_max_object_bytes(self, bytes: u64) -> Self {
         Extractor { max_object_bytes: bytes, ..self }
+    }
+
+    /// [`Extractor::with_max_object_bytes`] in MB, as `ABSA_MAX_OBJECT_MB` says it.
+    pub fn with_max_object_mb(self, mb: u64) -> Self {
+        self.with_max_object_bytes(mb.saturating_mul(1 << 20))
     }
 
     /// The stable pseudonym of a user id: HMAC-SHA256 under the key, hex.
@@ -203,7 +208,7 @@ impl Extractor {
                 dropped.start() + 3599
             }
             (None, Some(t)) => time::parse_iso_time(t).ok_or_else(|| bad_time("ingested_at", t))?,
-            (None, None) => unix_now(),
+            (None, None) => time::unix_now(),
         };
         let keys = match (&input.key, &input.prefix, &input.scheduled_time) {
             (Some(key), None, None) => vec![key.clone()],
@@ -211,6 +216,7 @@ impl Extractor {
             (None, None, Some(_)) => batch_under(store, keys::raw_drop(BatchHour::containing(ingested_at))).await?,
             _ => return Err(ExtractError::BadInput),
         };
+        let stream = stream_of(input, &keys)?;
         let mut batch_hash = Sha256::new();
         let mut files = Vec::with_capacity(keys.len());
         for key in &keys {
@@ -270,7 +276,7 @@ impl Extractor {
         let ingestion = Ingestion {
             dt: label.dt(),
             hour: label.hour(),
-            stream: stream_of(input, &keys)?,
+            stream,
             first_comment: times.clone().min().map(time::iso_time),
             last_comment: times.max().map(time::iso_time),
         };
@@ -327,11 +333,6 @@ fn stream_of(input: &ExtractInput, keys: &[String]) -> Result<String, ExtractErr
         Some(Some(first)) if videos.iter().all(|v| v.as_ref() == Some(first)) => first.clone(),
         _ => DEFAULT_STREAM.to_owned(),
     })
-}
-
-fn unix_now() -> i64 {
-    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-    since_epoch.map_or(0, |d| d.as_secs() as i64)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -47,6 +47,12 @@ pub fn utc_seconds(year: i64, month: u32, day: u32, hour: u32, minute: u32, seco
     Some(days_from_civil(year, month, day)? * DAY + i64::from(hour * 3600 + minute * 60 + second))
 }
 
+/// Seconds since 1970, now.
+pub fn unix_now() -> i64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    since_epoch.map_or(0, |d| d.as_secs() as i64)
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ` of seconds since 1970.
 pub fn iso_time(secs: i64) -> String {
     let (y, m, d) = utc_date(secs);

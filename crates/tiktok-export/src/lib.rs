@@ -188,7 +188,6 @@ pub fn read_until(bytes: &[u8], not_after: i64) -> Result<Vec<Result<ExportedCom
                 Ok(false) => break 'readers,
                 Ok(true) => {
                     let end = (offset + reader.position().byte() as usize).min(body.len());
-                    let raw = raw_until(end);
                     // A row of the wrong width over several lines is a quote left
                     // open, which swallowed the lines after it: only its first
                     // line is the bad row, and reading starts again on the next.
@@ -205,6 +204,7 @@ pub fn read_until(bytes: &[u8], not_after: i64) -> Result<Vec<Result<ExportedCom
                         continue 'readers;
                     }
                     rows.push(parse_row(&record, not_after).map_err(|(field, reason)| {
+                        let raw = raw_until(end);
                         let cells = (record.len() == HEADER.len())
                             .then(|| record.iter().map(|c| std::str::from_utf8(c).ok().map(str::to_owned)).collect())
                             .flatten();

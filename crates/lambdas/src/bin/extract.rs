@@ -15,8 +15,8 @@ use pipeline_store::{env_number, required_env};
 async fn main() -> Result<(), lambda_runtime::Error> {
     let parameter = required_env("ABSA_PSEUDONYM_KEY_PARAMETER")?;
     let key = lambdas::ssm::secure_parameter(&lambdas::ssm::client_from_env().await, &parameter).await?;
-    let max_mb = env_number("ABSA_MAX_OBJECT_MB", extract::MAX_OBJECT_BYTES >> 20)?;
-    let extractor = Extractor::new(key.as_bytes())?.with_max_object_bytes(max_mb.saturating_mul(1 << 20));
+    let max_mb = env_number("ABSA_MAX_OBJECT_MB", extract::MAX_OBJECT_MB)?;
+    let extractor = Extractor::new(key.as_bytes())?.with_max_object_mb(max_mb);
     let store = S3Store::from_env(required_env("ABSA_DATA_BUCKET")?).await;
     let (extractor, store) = (&extractor, &store);
     serve(move |input: ExtractInput| async move { extractor.run(store, &input).await }).await
