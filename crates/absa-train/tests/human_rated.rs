@@ -1,7 +1,8 @@
 //! The human-rated sets (data/human-rated) and the two baselines the
 //! comment-level sentiment is judged against, on each set's test split:
 //! the real VADER (vaderSentiment 3.3.2's scores, committed by the pinned
-//! scripts/vader/score_human_rated.py) and the project's own lexicon scorer.
+//! scripts/vader/score_human_rated.py) and the project's own lexicon scorer,
+//! which must stay close to VADER, whose rules it follows in part.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -31,16 +32,21 @@ fn the_sets_split_and_score_as_their_reference_says() {
         .collect();
     let featurizer = Featurizer::bundled();
 
-    // (rows, VADER on the whole set, VADER on test, the project's lexicon on test)
+    // (rows, VADER on the whole set: its published anchors; VADER on the
+    // test split: the pinned script's output)
     let expected = [
-        ("tweets", 4200, 0.690, 0.652, 0.637),
-        ("product_reviews", 3708, 0.563, 0.550, 0.540),
-        ("movie_reviews", 10605, 0.423, 0.416, 0.405),
-        ("editorials", 5190, 0.555, 0.526, 0.535),
+        ("tweets", 4200, 0.690, 0.652),
+        ("product_reviews", 3708, 0.563, 0.550),
+        ("movie_reviews", 10605, 0.423, 0.416),
+        ("editorials", 5190, 0.555, 0.526),
     ];
+    // The project's scorer has VADER's valences, boosters and negation but
+    // not its rules for "but", capitals and punctuation: it must stay this
+    // close to VADER on the same rows (measured: 0.009 to 0.015 apart).
+    const LEXICON_TO_VADER: f64 = 0.03;
     assert_eq!(expected.map(|e| e.0), SETS.map(|s| s.0));
     let mut wrong = Vec::new();
-    for (set, rows, vader_all, vader_test, lexicon_test) in expected {
+    for (set, rows, vader_all, vader_test) in expected {
         let all: Vec<_> = sentences.iter().filter(|s| s.set == set).collect();
         assert_eq!(all.len(), rows, "{set}");
         let test: Vec<_> = all.iter().filter(|s| s.part == Part::Test).collect();
@@ -59,7 +65,8 @@ fn the_sets_split_and_score_as_their_reference_says() {
         let measured = (macro_f1(&all_refs, &by_vader), macro_f1(&test, &by_vader), macro_f1(&test, &by_lexicon));
         println!("{set:16} VADER all {:.3} test {:.3}; project lexicon test {:.3}", measured.0, measured.1, measured.2);
         let close = |a: f64, b: f64| (a - b).abs() < 0.0005;
-        if !(close(measured.0, vader_all) && close(measured.1, vader_test) && close(measured.2, lexicon_test)) {
+        let lexicon_near_vader = (measured.2 - measured.1).abs() <= LEXICON_TO_VADER;
+        if !(close(measured.0, vader_all) && close(measured.1, vader_test) && lexicon_near_vader) {
             wrong.push(format!("{set}: {measured:?}"));
         }
     }
