@@ -82,13 +82,17 @@ def main(binary):
             check(params["objective"] == "multi:softprob" and params["max_depth"] == "6", f"xgboost params: {params}")
             check(abs(metrics["macro_f1"] - metrics_file["macro_f1"]) < 1e-9, "macro_f1 matches metrics.json")
             check(abs(metrics["baseline_macro_f1"] - metrics_file["baseline_macro_f1"]) < 1e-9, "baseline logged")
+            tweets = metrics_file["comment_level"]["sets"]["tweets"]
+            check(abs(metrics["comment_tweets_macro_f1"] - tweets["model"]["macro_f1"]) < 1e-9
+                  and abs(metrics["comment_tweets_ece"] - tweets["ece"]) < 1e-9, "comment-level metrics logged")
             history = get(base, "/api/2.0/mlflow/metrics/get-history", run_id=run["info"]["run_id"],
                           metric_key="valid_mlogloss")["metrics"]
             check(len(history) >= metrics_file["rounds"], f"one valid_mlogloss per round, got {len(history)}")
             artifacts = get(base, "/api/2.0/mlflow/artifacts/list", run_id=run["info"]["run_id"], path="model")
             names = sorted(Path(f["path"]).name for f in artifacts["files"])
-            check(names == sorted(["metadata.json", "metrics.json", "model.json", "profile.json",
-                                   "reference.parquet", "vocabulary.txt"]), f"artifacts: {names}")
+            check(names == sorted(["comment-model.json", "comment-text.bin", "metadata.json", "metrics.json",
+                                   "model.json", "profile.json", "reference.parquet", "vocabulary.txt"]),
+                  f"artifacts: {names}")
             uri = run["info"]["artifact_uri"].removeprefix("mlflow-artifacts:/")
             stored = get(base, f"/api/2.0/mlflow-artifacts/artifacts/{uri}/model/model.json")
             check(stored == (work / "model1/model.json").read_bytes(), "model.json artifact is the file training wrote")

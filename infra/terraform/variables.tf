@@ -102,7 +102,7 @@ variable "alert_cooldown_hours" {
 }
 
 variable "detailed_metrics" {
-  description = "Per-feature and per-aspect metrics: 38 more custom metrics at $0.30 each a month ($11.40), besides the 6 summary ones ($1.80). Off by default; docs/cost.md."
+  description = "Per-feature and per-aspect metrics: 53 more custom metrics at $0.30 each a month ($15.90), besides the 6 summary ones ($1.80). Off by default; docs/cost.md."
   type        = bool
   default     = false
 }

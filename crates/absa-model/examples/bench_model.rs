@@ -28,7 +28,7 @@ fn main() {
     let args: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
     let [model_dir, out] = args.as_slice() else { panic!("usage: bench_model MODEL_DIR OUT_DIR") };
     let read = |name: &str| std::fs::read_to_string(model_dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-    let model = SentimentModel::load(&read("model.json"), &read("metadata.json"), &read("vocabulary.txt")).unwrap();
+    let model = SentimentModel::load_dir(model_dir).unwrap();
     let xgb = XgbModel::from_json(&read("model.json")).unwrap();
     let hourly = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/hourly"));
     let mut texts = Vec::new();

@@ -21,7 +21,7 @@ const VADER_LEXICON: &str = include_str!("../../../data/lexicon/vader_lexicon.tx
 const EMOJI_DESCRIPTIONS: &str = include_str!("../../../data/lexicon/emoji_utf8_lexicon.txt");
 
 /// VADER's negation words (`NEGATE`).
-const NEGATORS: &[&str] = &[
+pub(crate) const NEGATORS: &[&str] = &[
     "aint",
     "arent",
     "cannot",
@@ -145,6 +145,26 @@ const DENSE_FEATURES: [&str; 23] = [
     "mention_position",
     "contrast_words",
     "window_has_negator",
+    "word_count",
+];
+
+/// The comment-level dense features ([`Featurizer::comment_dense`]).
+pub const COMMENT_DENSE: [&str; 16] = [
+    "comment_valence_sum",
+    "comment_valence_max",
+    "comment_valence_min",
+    "comment_positive_words",
+    "comment_negative_words",
+    "emoji_count",
+    "emoji_valence_sum",
+    "emoji_positive",
+    "emoji_negative",
+    "exclamation_marks",
+    "question_marks",
+    "uppercase_letter_share",
+    "all_caps_words",
+    "lexicon_score",
+    "contrast_words",
     "word_count",
 ];
 
@@ -335,6 +355,19 @@ impl Featurizer {
             .collect()
     }
 
+    /// The whole comment's lexicon figures, in [`COMMENT_DENSE`] order: what
+    /// the comment-level model reads beside its text scorer.
+    pub fn comment_dense(&self, text: &str) -> [f32; COMMENT_DENSE.len()] {
+        let tokens = tokenize(text);
+        let comment = self.comment_features(text, &tokens, 0);
+        let mut out = [0f32; COMMENT_DENSE.len()];
+        out[..13].copy_from_slice(&comment.dense[..13]);
+        out[13] = self.comment_lexicon_score(text);
+        out[14] = comment.contrast_words;
+        out[15] = comment.words.len() as f32;
+        out
+    }
+
     /// The lexicon-only baseline: the sign of the window's VADER score.
     pub fn lexicon_baseline(&self, values: &[f32]) -> taxonomy::Polarity {
         polarity_of_score(values[self.spec.buckets])
@@ -410,7 +443,7 @@ fn bucket(gram: &str, buckets: usize) -> usize {
 
 /// FNV-1a, 64 bits: a stable hash for n-gram buckets (std's hasher is
 /// randomised per process and may change between Rust releases).
-fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h = Fnv::default();
     h.write(bytes);
     h.0
@@ -477,11 +510,11 @@ mod tests {
     fn emoji_score_by_their_description_and_get_their_own_bucket() {
         let f = Featurizer::bundled();
         let emoji_sum = |text: &str| f.featurize(text)[0].values[f.spec().buckets + 11];
-        assert!(emoji_sum("love the box 😍") > 0.0);
-        assert!(emoji_sum("the box 😢") < 0.0);
+        assert!(emoji_sum("love the package 😍") > 0.0);
+        assert!(emoji_sum("the package 😢") < 0.0);
         // VADER gives 😡 no valence; its bucket lets the model learn it.
-        assert_eq!(emoji_sum("the box 😡"), 0.0);
-        let values = &f.featurize("the box is here 😡")[0].values;
+        assert_eq!(emoji_sum("the package 😡"), 0.0);
+        let values = &f.featurize("the package is here 😡")[0].values;
         assert!(values[bucket("emoji:😡", f.spec().buckets)] >= 1.0);
     }
 

@@ -1,6 +1,6 @@
-//! A trained sentiment model as the pipeline uses it: the XGBoost trees,
-//! the metadata that says which features they expect, and the training
-//! vocabulary. [`SentimentModel::analyze`] is the one place a comment turns
+//! A trained sentiment model as the pipeline uses it: the aspect-level
+//! XGBoost trees, the comment-level model, the metadata that says which
+//! features they expect, and the training vocabulary. [`SentimentModel::analyze`] is the one place a comment turns
 //! into aspects, sentiment and the text features the monitor watches, for
 //! training's reference profile and for the transform step alike.
 
@@ -9,16 +9,32 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use taxonomy::Polarity;
 
+use crate::comment_sentiment::{CommentModelError, CommentSentiment};
+use crate::comment_text::{LinearText, LinearTextError, TextDomain};
 use crate::features::{FeatureSpec, Featurizer};
+use crate::language::language_of;
 use crate::tokens::{TokenKind, tokenize};
 use crate::xgboost_json::{ModelError, XgbModel};
 
 /// The files of a trained model, as training writes them, the registry
-/// keeps them and data/model holds the bundled one: the trees, what they
-/// expect, how they scored, the training vocabulary, and the reference the
-/// monitor compares batches with.
-pub const MODEL_FILES: [&str; 6] =
-    ["model.json", "metadata.json", "metrics.json", "vocabulary.txt", "reference.parquet", "profile.json"];
+/// keeps them and data/model holds the bundled one: the aspect-level trees,
+/// the comment-level trees and text scorer, what they expect, how they
+/// scored, the training vocabulary, and the reference the monitor compares
+/// batches with.
+pub const MODEL_FILES: [&str; 8] = [
+    "model.json",
+    "comment-model.json",
+    "comment-text.bin",
+    "metadata.json",
+    "metrics.json",
+    "vocabulary.txt",
+    "reference.parquet",
+    "profile.json",
+];
+
+/// The files [`SentimentModel::load`] reads; the others describe the model.
+pub const RUNTIME_FILES: [&str; 5] =
+    ["model.json", "comment-model.json", "comment-text.bin", "metadata.json", "vocabulary.txt"];
 
 /// Class index → label, as the model's outputs are ordered.
 pub const LABELS: [Polarity; 3] = [Polarity::Negative, Polarity::Neutral, Polarity::Positive];
@@ -38,6 +54,25 @@ pub struct ModelMetadata {
     pub data_hash: String,
     /// What trained the model, e.g. `xgboost-rs 0.3.0 (XGBoost 1.6.2)`.
     pub trainer: String,
+    pub comment_model: CommentModelMetadata,
+}
+
+/// The comment-level model's part of `metadata.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommentModelMetadata {
+    /// Hash buckets of the text scorer (`comment-text.bin`).
+    pub text_buckets: u32,
+    /// Text scorer training: passes over the data, AdaGrad rate, L2.
+    pub text_epochs: u32,
+    pub text_learning_rate: f32,
+    pub text_l2: f32,
+    /// The trees' XGBoost parameters and rounds kept.
+    pub xgboost_params: BTreeMap<String, String>,
+    pub rounds: u32,
+    /// Divides the trees' margins before the softmax (fitted on validation rows).
+    pub temperature: f32,
+    /// SHA-256 of the human-rated files and their split.
+    pub data_hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +112,16 @@ pub enum LoadError {
     Shape { model: usize, classes: usize, metadata: usize },
     #[error("metadata.json: labels must be negative, neutral, positive in that order, found {0:?}")]
     Labels(Vec<String>),
+    #[error("{file}: {problem}")]
+    File { file: String, problem: &'static str },
+    #[error("{path}: {source}")]
+    Io { path: std::path::PathBuf, source: std::io::Error },
+    #[error("comment-model.json: {0}")]
+    CommentTrees(ModelError),
+    #[error(transparent)]
+    CommentText(#[from] LinearTextError),
+    #[error(transparent)]
+    CommentModel(#[from] CommentModelError),
 }
 
 /// The sentiment for one aspect a comment mentions.
@@ -91,6 +136,23 @@ pub struct AspectSentiment {
     pub probabilities: [f32; 3],
 }
 
+/// The whole comment's sentiment: calibrated probabilities in [`LABELS`] order.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CommentSentimentScore {
+    pub polarity: Polarity,
+    pub probabilities: [f32; 3],
+}
+
+impl CommentSentimentScore {
+    pub fn of(probabilities: [f32; 3]) -> Self {
+        CommentSentimentScore { polarity: LABELS[argmax(&probabilities)], probabilities }
+    }
+
+    pub fn confidence(&self) -> f32 {
+        self.probabilities.iter().copied().fold(0f32, f32::max)
+    }
+}
+
 /// What the pipeline knows about one comment's text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommentAnalysis {
@@ -100,12 +162,16 @@ pub struct CommentAnalysis {
     pub emoji: usize,
     /// Share of word tokens never seen in training; `None` without words.
     pub unseen_word_share: Option<f32>,
+    /// ISO 639-3 code ([`crate::language_of`]).
+    pub language: &'static str,
+    pub sentiment: CommentSentimentScore,
     pub aspects: Vec<AspectSentiment>,
 }
 
 pub struct SentimentModel {
     featurizer: Featurizer,
     model: XgbModel,
+    comment: CommentSentiment,
     metadata: ModelMetadata,
     vocabulary: HashSet<String>,
 }
@@ -113,8 +179,20 @@ pub struct SentimentModel {
 impl SentimentModel {
     /// Loads a model from its three files' contents and refuses it when its
     /// features are not the ones this code computes.
-    pub fn load(model_json: &str, metadata_json: &str, vocabulary: &str) -> Result<Self, LoadError> {
-        let metadata: ModelMetadata = serde_json::from_str(metadata_json).map_err(LoadError::Metadata)?;
+    /// `files` are (name, contents) and must hold the [`RUNTIME_FILES`].
+    pub fn load(files: &[(&str, Vec<u8>)]) -> Result<Self, LoadError> {
+        let bytes = |name: &str| {
+            files
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, b)| b.as_slice())
+                .ok_or_else(|| LoadError::File { file: name.to_owned(), problem: "missing" })
+        };
+        let text = |name: &str| {
+            std::str::from_utf8(bytes(name)?)
+                .map_err(|_| LoadError::File { file: name.to_owned(), problem: "not UTF-8" })
+        };
+        let metadata: ModelMetadata = serde_json::from_str(text("metadata.json")?).map_err(LoadError::Metadata)?;
         let featurizer = Featurizer::bundled();
         let code = featurizer.spec().hash();
         if metadata.feature_spec.hash != code {
@@ -123,7 +201,7 @@ impl SentimentModel {
         if metadata.labels != LABELS.map(|p| p.name().to_owned()) {
             return Err(LoadError::Labels(metadata.labels));
         }
-        let model = XgbModel::from_json(model_json)?;
+        let model = XgbModel::from_json(text("model.json")?)?;
         if model.num_feature() != featurizer.spec().len() || model.num_class() != 3 {
             return Err(LoadError::Shape {
                 model: model.num_feature(),
@@ -131,11 +209,44 @@ impl SentimentModel {
                 metadata: metadata.feature_spec.features,
             });
         }
-        Ok(SentimentModel { featurizer, model, metadata, vocabulary: parse_vocabulary(vocabulary) })
+        let scorer = LinearText::from_bytes(bytes("comment-text.bin")?)?;
+        if scorer.buckets != metadata.comment_model.text_buckets {
+            return Err(CommentModelError::Buckets {
+                found: scorer.buckets,
+                expected: metadata.comment_model.text_buckets,
+            }
+            .into());
+        }
+        let trees = XgbModel::from_json(text("comment-model.json")?).map_err(LoadError::CommentTrees)?;
+        let comment = CommentSentiment::new(scorer, trees, metadata.comment_model.temperature)?;
+        let vocabulary = parse_vocabulary(text("vocabulary.txt")?);
+        Ok(SentimentModel { featurizer, model, comment, metadata, vocabulary })
+    }
+
+    /// Loads the model whose files are in `dir` (data/model, or what
+    /// `absa-drift train --out` wrote).
+    pub fn load_dir(dir: &std::path::Path) -> Result<Self, LoadError> {
+        let mut files = Vec::new();
+        for file in RUNTIME_FILES {
+            let path = dir.join(file);
+            files.push((file, std::fs::read(&path).map_err(|source| LoadError::Io { path, source })?));
+        }
+        Self::load(&files)
     }
 
     pub fn metadata(&self) -> &ModelMetadata {
         &self.metadata
+    }
+
+    /// The whole comment's sentiment, read as a social-media comment.
+    pub fn comment_sentiment(&self, text: &str) -> CommentSentimentScore {
+        self.text_sentiment(text, TextDomain::Social)
+    }
+
+    /// The sentiment of a text from `domain` (the human-rated sets' test
+    /// rows are scored in their own domain).
+    pub fn text_sentiment(&self, text: &str, domain: TextDomain) -> CommentSentimentScore {
+        CommentSentimentScore::of(self.comment.probabilities(&self.featurizer, text, domain))
     }
 
     pub fn analyze(&self, text: &str) -> CommentAnalysis {
@@ -164,6 +275,8 @@ impl SentimentModel {
             words: words.len(),
             emoji: tokens.iter().filter(|t| t.kind == TokenKind::Emoji).count(),
             unseen_word_share: (!words.is_empty()).then(|| unseen as f32 / words.len() as f32),
+            language: language_of(text),
+            sentiment: self.comment_sentiment(text),
             aspects,
         }
     }

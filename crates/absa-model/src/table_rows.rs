@@ -17,7 +17,8 @@ pub struct CommentFacts {
 
 /// The rows of one comment: one per aspect, or one `none` row (aspect and
 /// sentiment `none`, confidence null) so text drift in comments without an
-/// aspect is still seen. Comment features repeat on each row.
+/// aspect is still seen. Comment features, the comment-level sentiment
+/// included, repeat on each row.
 pub fn prediction_rows(facts: CommentFacts, analysis: &CommentAnalysis) -> Vec<PredictionRow> {
     let row = |aspect: &str, sentiment: &str, confidence: Option<f64>| PredictionRow {
         comment_id: facts.comment_id,
@@ -25,6 +26,9 @@ pub fn prediction_rows(facts: CommentFacts, analysis: &CommentAnalysis) -> Vec<P
         aspect: aspect.to_owned(),
         sentiment: sentiment.to_owned(),
         confidence,
+        comment_sentiment: analysis.sentiment.polarity.name().to_owned(),
+        comment_confidence: f64::from(analysis.sentiment.confidence()),
+        language: analysis.language.to_owned(),
         text_length: analysis.chars as i64,
         word_count: analysis.words as i64,
         emoji_count: analysis.emoji as i64,

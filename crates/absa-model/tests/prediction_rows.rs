@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use absa_model::{AspectSentiment, CommentAnalysis};
+use absa_model::{AspectSentiment, CommentAnalysis, CommentSentimentScore};
 use absa_model::{CommentFacts, prediction_rows};
 use arrow::array::{ArrayRef, RecordBatch, StringArray};
 use tables::predictions::{from_parquet, to_parquet, to_record_batch};
@@ -26,6 +26,8 @@ fn analysis(aspects: &[(&str, Polarity, [f32; 3])]) -> CommentAnalysis {
         words: 8,
         emoji: 2,
         unseen_word_share: Some(0.125),
+        language: "eng",
+        sentiment: CommentSentimentScore::of([0.2, 0.5, 0.3]),
         aspects: aspects
             .iter()
             .map(|(a, p, probabilities)| AspectSentiment {
@@ -50,6 +52,7 @@ fn rows_round_trip_through_parquet() {
     assert_eq!(rows.len(), 3);
     assert_eq!((rows[0].sentiment.as_str(), rows[0].confidence), ("negative", Some(f64::from(0.7f32))));
     assert_eq!((rows[2].aspect.as_str(), rows[2].sentiment.as_str(), rows[2].confidence), (NO_ASPECT, NO_ASPECT, None));
+    assert!(rows.iter().all(|r| r.comment_sentiment == "neutral" && r.comment_confidence == f64::from(0.5f32)));
     let bytes = to_parquet(&rows).unwrap();
     assert_eq!(from_parquet(&bytes).unwrap(), rows);
     assert_eq!(to_parquet(&rows).unwrap(), bytes, "the same rows give the same bytes");

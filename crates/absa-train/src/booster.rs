@@ -34,6 +34,12 @@ impl Matrix {
         self.labels.push(label as f32);
     }
 
+    pub fn append(&mut self, other: &Matrix) {
+        assert_eq!(other.cols, self.cols, "every row has the feature spec's width");
+        self.values.extend_from_slice(&other.values);
+        self.labels.extend_from_slice(&other.labels);
+    }
+
     pub fn row(&self, i: usize) -> &[f32] {
         &self.values[i * self.cols..(i + 1) * self.cols]
     }

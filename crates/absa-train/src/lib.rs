@@ -1,11 +1,14 @@
 //! `absa-drift train`: featurises the labelled comments with absa-model's
 //! one featuriser, boosts an XGBoost softprob model with early stopping,
-//! scores it and the lexicon baseline on the held-out split, and writes the
-//! model's files and its reference profile.
+//! scores it and the lexicon baseline on the held-out split, trains the
+//! comment-level model on the human-rated sets, and writes the model's
+//! files and its reference profile.
 
 mod booster;
+mod comment_model;
 mod data;
 mod human_rated;
+mod linear;
 mod metrics;
 pub mod mlflow;
 mod profile;
@@ -17,9 +20,14 @@ use absa_model::{Featurizer, LABELS, ModelMetadata, SentimentModel, XgbModel, ar
 use pipeline_store::{ModelRegistry, ObjectStore, RegistryError};
 use serde::Serialize;
 
-pub use booster::{Matrix, Round, boost_rounds, dmatrix, mlogloss, predict_with_xgboost};
+pub use booster::{Boosted, Matrix, Round, boost, boost_rounds, dmatrix, mlogloss, predict_with_xgboost};
+pub use comment_model::{
+    CommentMetrics, CommentTrained, SetMetrics, domain_of, expected_calibration_error, fit_temperature,
+    train_comment_model,
+};
 pub use data::{COMMENTS_FILE, LABELS_FILE, LabelledComments, Split, load, split};
 pub use human_rated::{Part, RatedSentence, SETS, label_of, load_human_rated};
+pub use linear::{Example, LinearOptions, softmax, train_linear};
 pub use metrics::{ClassMetrics, Evaluation, evaluate};
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +51,8 @@ pub enum TrainError {
 #[derive(Debug, Clone)]
 pub struct TrainOptions {
     pub data_dir: PathBuf,
+    /// The human-rated sets the comment-level model learns from.
+    pub human_rated_dir: PathBuf,
     pub name: String,
     pub seed: u64,
     pub max_rounds: u32,
@@ -55,9 +65,10 @@ impl TrainOptions {
     /// at most 600 rounds with early stopping after 30, two XGBoost threads.
     /// The thread count is fixed because it is recorded in metadata.json and
     /// the model's bytes must not depend on the machine.
-    pub fn bundled(data_dir: impl Into<PathBuf>) -> Self {
+    pub fn bundled(data_dir: impl Into<PathBuf>, human_rated_dir: impl Into<PathBuf>) -> Self {
         TrainOptions {
             data_dir: data_dir.into(),
+            human_rated_dir: human_rated_dir.into(),
             name: "absa-sentiment".into(),
             seed: 7,
             max_rounds: 600,
@@ -72,6 +83,7 @@ impl TrainOptions {
 pub enum Progress {
     Featurized { pairs: usize },
     Round(Round),
+    CommentRound(Round),
     Scoring,
 }
 
@@ -85,6 +97,20 @@ pub struct Metrics {
     pub split: SplitSizes,
     pub rounds: u32,
     pub best_valid_mlogloss: f64,
+    /// The comment-level model on the human-rated sets' test rows.
+    pub comment_level: CommentMetrics,
+    /// The aspect-level model on real weak labels ([`weak_aspect_pairs`]).
+    pub real_aspects: RealAspectMetrics,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RealAspectMetrics {
+    pub set: &'static str,
+    pub train_pairs: usize,
+    pub valid_pairs: usize,
+    pub test_pairs: usize,
+    pub model: Evaluation,
+    pub baseline: Evaluation,
 }
 
 #[derive(Debug, Serialize)]
@@ -143,11 +169,27 @@ pub fn labelled_pairs(featurizer: &Featurizer, data: &LabelledComments, comments
     m
 }
 
+/// Weak aspect labels from real text: the product-review sentences of
+/// `part` that mention exactly one aspect, labelled with the sentence's
+/// rating (with one aspect, the sentence's feeling is the aspect's).
+pub fn weak_aspect_pairs(featurizer: &Featurizer, sentences: &[RatedSentence], part: Part) -> Matrix {
+    let mut m = Matrix::new(featurizer.spec().len());
+    for s in sentences.iter().filter(|s| s.set == WEAK_LABEL_SET && s.part == part) {
+        if let [only] = featurizer.featurize(&s.text).as_slice() {
+            m.push(&only.values, s.label as usize);
+        }
+    }
+    m
+}
+
+/// The human-rated set whose sentences give weak aspect labels.
+pub const WEAK_LABEL_SET: &str = "product_reviews";
+
 pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Result<Trained, TrainError> {
     let data = data::load(&options.data_dir)?;
     let parts = data::split(&data, options.seed);
     let featurizer = Featurizer::bundled();
-    let (train_m, valid_m, test_m) = (
+    let (mut train_m, mut valid_m, test_m) = (
         labelled_pairs(&featurizer, &data, &parts.train),
         labelled_pairs(&featurizer, &data, &parts.valid),
         labelled_pairs(&featurizer, &data, &parts.test),
@@ -157,12 +199,25 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
             return Err(TrainError::EmptySplit(name));
         }
     }
+    let sentences = load_human_rated(&options.human_rated_dir)?;
+    let weak = |part| weak_aspect_pairs(&featurizer, &sentences, part);
+    let (weak_train, weak_valid, weak_test) = (weak(Part::Train), weak(Part::Validation), weak(Part::Test));
+    train_m.append(&weak_train);
+    valid_m.append(&weak_valid);
     progress(Progress::Featurized { pairs: train_m.rows() + valid_m.rows() + test_m.rows() });
 
     let params = xgboost_params(options.seed, options.threads);
     let boosted = booster::boost(&params, &train_m, &valid_m, options.max_rounds, options.patience, &mut |r| {
         progress(Progress::Round(r))
     })?;
+    let comment = train_comment_model(
+        &options.human_rated_dir,
+        &sentences,
+        &featurizer,
+        options.seed,
+        options.threads,
+        &mut |r| progress(Progress::CommentRound(r)),
+    )?;
     progress(Progress::Scoring);
 
     let mut vocabulary = BTreeMap::new();
@@ -177,6 +232,7 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
         rounds: boosted.rounds,
         data_hash: data.data_hash.clone(),
         trainer: "xgboost-rs 0.3.0 (XGBoost 1.6.2)".to_owned(),
+        comment_model: comment.metadata,
     };
     let metadata_json = serde_json::to_string_pretty(&metadata).expect("serialisable") + "\n";
     let vocabulary_txt = write_vocabulary(&vocabulary);
@@ -188,6 +244,19 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
     let baseline: Vec<usize> =
         (0..test_m.rows()).map(|i| featurizer.lexicon_baseline(test_m.row(i)) as usize).collect();
     let (model_eval, baseline_eval) = (evaluate(&truth, &predicted), evaluate(&truth, &baseline));
+    let weak_truth: Vec<usize> = weak_test.labels.iter().map(|&y| y as usize).collect();
+    let weak_predicted: Vec<usize> =
+        (0..weak_test.rows()).map(|i| argmax(&predictor.predict(weak_test.row(i)))).collect();
+    let weak_baseline: Vec<usize> =
+        (0..weak_test.rows()).map(|i| featurizer.lexicon_baseline(weak_test.row(i)) as usize).collect();
+    let real_aspects = RealAspectMetrics {
+        set: WEAK_LABEL_SET,
+        train_pairs: weak_train.rows(),
+        valid_pairs: weak_valid.rows(),
+        test_pairs: weak_test.rows(),
+        model: evaluate(&weak_truth, &weak_predicted),
+        baseline: evaluate(&weak_truth, &weak_baseline),
+    };
     let metrics = Metrics {
         macro_f1: model_eval.macro_f1,
         baseline_macro_f1: baseline_eval.macro_f1,
@@ -203,21 +272,27 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
         },
         rounds: boosted.rounds,
         best_valid_mlogloss: boosted.curve[boosted.rounds as usize - 1].valid_mlogloss,
+        comment_level: comment.metrics,
+        real_aspects,
     };
 
-    let model = SentimentModel::load(&boosted.model_json, &metadata_json, &vocabulary_txt)?;
+    let mut files = vec![
+        ("model.json", boosted.model_json.into_bytes()),
+        ("comment-model.json", comment.trees_json.into_bytes()),
+        ("comment-text.bin", comment.text.to_bytes()),
+        ("metadata.json", metadata_json.into_bytes()),
+        ("metrics.json", (serde_json::to_string_pretty(&metrics).expect("serialisable") + "\n").into_bytes()),
+        ("vocabulary.txt", vocabulary_txt.into_bytes()),
+    ];
+    let model = SentimentModel::load(&files)?;
     let test_comments: Vec<_> = parts.test.iter().map(|&i| &data.comments[i]).collect();
     let rows = profile::prediction_rows(&model, &test_comments);
     let profile = profile::build(&model, &data.data_hash, &test_comments, &rows);
 
-    let files = vec![
-        ("model.json", boosted.model_json.into_bytes()),
-        ("metadata.json", metadata_json.into_bytes()),
-        ("metrics.json", (serde_json::to_string_pretty(&metrics).expect("serialisable") + "\n").into_bytes()),
-        ("vocabulary.txt", vocabulary_txt.into_bytes()),
+    files.extend([
         ("reference.parquet", tables::predictions::to_parquet(&rows)?),
         ("profile.json", (serde_json::to_string_pretty(&profile).expect("serialisable") + "\n").into_bytes()),
-    ];
+    ]);
     Ok(Trained { metadata, metrics, curve: boosted.curve, files })
 }
 

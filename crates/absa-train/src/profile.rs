@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use absa_model::{CommentFacts, SentimentModel, count_words};
+use absa_model::{CommentFacts, SentimentModel, TRAINED_LANGUAGES, count_words};
 use tables::PredictionRow;
 use tables::profile::{self, Profile};
 use tiktok_export::ExportedComment;
@@ -37,5 +37,13 @@ pub fn build(
         count_words(&c.text, &mut words);
     }
     let metadata = model.metadata();
-    profile::build(&metadata.name, &metadata.feature_spec.hash, data_hash, comments.len(), rows, words)
+    profile::build(
+        &metadata.name,
+        &TRAINED_LANGUAGES,
+        &metadata.feature_spec.hash,
+        data_hash,
+        comments.len(),
+        rows,
+        words,
+    )
 }

@@ -9,7 +9,9 @@ use absa_train::{TrainOptions, train};
 #[test]
 fn the_bundled_model_is_reproduced_from_its_training_data() {
     let repo = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
-    let trained = train(&TrainOptions::bundled(format!("{repo}/data/train")), &mut |_| {}).unwrap();
+    let trained =
+        train(&TrainOptions::bundled(format!("{repo}/data/train"), format!("{repo}/data/human-rated")), &mut |_| {})
+            .unwrap();
     let names: Vec<&str> = trained.files.iter().map(|(name, _)| *name).collect();
     assert_eq!(names, MODEL_FILES, "training writes the files the registry and data/model hold");
     for (name, bytes) in &trained.files {

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use absa_model::{Featurizer, LABELS, polarity_of_score};
-use absa_train::{Part, SETS, evaluate, load_human_rated};
+use absa_model::{Featurizer, LABELS, SentimentModel, polarity_of_score};
+use absa_train::{Part, SETS, domain_of, evaluate, expected_calibration_error, load_human_rated};
 use taxonomy::Polarity;
 
 fn repo(path: &str) -> std::path::PathBuf {
@@ -19,17 +19,22 @@ fn class(p: Polarity) -> usize {
     LABELS.iter().position(|l| *l == p).unwrap()
 }
 
-#[test]
-fn the_sets_split_and_score_as_their_reference_says() {
-    let sentences = load_human_rated(&repo("data/human-rated")).unwrap();
-    let vader: HashMap<(String, String), f32> = csv::Reader::from_path(repo("tests/fixtures/vader/scores.csv"))
+/// vaderSentiment's compound score per (set, id).
+fn vader_scores() -> HashMap<(String, String), f32> {
+    csv::Reader::from_path(repo("tests/fixtures/vader/scores.csv"))
         .unwrap()
         .records()
         .map(|r| {
             let r = r.unwrap();
             ((r[0].to_owned(), r[1].to_owned()), r[2].parse().unwrap())
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn the_sets_split_and_score_as_their_reference_says() {
+    let sentences = load_human_rated(&repo("data/human-rated")).unwrap();
+    let vader = vader_scores();
     let featurizer = Featurizer::bundled();
 
     // (rows, VADER on the whole set: its published anchors; VADER on the
@@ -68,6 +73,37 @@ fn the_sets_split_and_score_as_their_reference_says() {
         let lexicon_near_vader = (measured.2 - measured.1).abs() <= LEXICON_TO_VADER;
         if !(close(measured.0, vader_all) && close(measured.1, vader_test) && lexicon_near_vader) {
             wrong.push(format!("{set}: {measured:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// The bundled model's comment-level sentiment, loaded as the pipeline
+/// loads it, on each set's test rows: at least as good as the real VADER,
+/// calibrated within 0.05, and exactly what its metrics.json says.
+#[test]
+fn the_bundled_comment_model_beats_vader_and_is_calibrated() {
+    let sentences = load_human_rated(&repo("data/human-rated")).unwrap();
+    let vader = vader_scores();
+    let model = SentimentModel::load_dir(&repo("data/model")).unwrap();
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo("data/model/metrics.json")).unwrap()).unwrap();
+    let mut wrong = Vec::new();
+    for (set, _) in SETS {
+        let test: Vec<_> = sentences.iter().filter(|s| s.set == set && s.part == Part::Test).collect();
+        let truth: Vec<usize> = test.iter().map(|s| class(s.label)).collect();
+        let scores: Vec<_> = test.iter().map(|s| model.text_sentiment(&s.text, domain_of(set))).collect();
+        let ours = evaluate(&truth, &scores.iter().map(|s| class(s.polarity)).collect::<Vec<_>>()).macro_f1;
+        let by_vader: Vec<usize> =
+            test.iter().map(|s| class(polarity_of_score(vader[&(set.to_owned(), s.id.clone())]))).collect();
+        let vader_f1 = evaluate(&truth, &by_vader).macro_f1;
+        let ece = expected_calibration_error(&scores.iter().map(|s| s.probabilities).collect::<Vec<_>>(), &truth);
+        let recorded = &metrics["comment_level"]["sets"][set];
+        println!("{set:16} model {ours:.3}  VADER {vader_f1:.3}  ECE {ece:.3}");
+        let same = |a: f64, b: &serde_json::Value| (a - b.as_f64().unwrap()).abs() < 1e-9;
+        if ours < vader_f1 || ece > 0.05 || !same(ours, &recorded["model"]["macro_f1"]) || !same(ece, &recorded["ece"])
+        {
+            wrong.push(format!("{set}: model {ours:.3}, VADER {vader_f1:.3}, ECE {ece:.3}, metrics.json {recorded}"));
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");

@@ -18,6 +18,7 @@ fn simulate(dir: &Path, comments: usize) {
 fn options(dir: &Path) -> TrainOptions {
     TrainOptions {
         data_dir: dir.to_owned(),
+        human_rated_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/human-rated").into(),
         name: "test-model".into(),
         seed: 7,
         max_rounds: 60,
@@ -46,12 +47,9 @@ fn trains_a_model_that_beats_the_baseline_and_loads_back() {
     assert!(m.macro_f1 >= m.baseline_macro_f1 + 0.1, "{} vs baseline {}", m.macro_f1, m.baseline_macro_f1);
     assert!(rounds_seen >= m.rounds as usize && m.rounds >= 1);
     let names: Vec<&str> = trained.files.iter().map(|(n, _)| *n).collect();
-    assert_eq!(
-        names,
-        ["model.json", "metadata.json", "metrics.json", "vocabulary.txt", "reference.parquet", "profile.json"]
-    );
+    assert_eq!(names, absa_model::MODEL_FILES);
     let text = |name| std::str::from_utf8(file(&trained, name)).unwrap();
-    let model = SentimentModel::load(text("model.json"), text("metadata.json"), text("vocabulary.txt")).unwrap();
+    let model = SentimentModel::load(&trained.files).unwrap();
     assert_eq!(model.metadata().rounds, m.rounds);
 
     // The reference table holds the scored test split, as profile.json says.
@@ -91,22 +89,15 @@ fn trains_a_model_that_beats_the_baseline_and_loads_back() {
 
 #[test]
 fn a_model_for_other_features_is_refused() {
-    assert!(matches!(SentimentModel::load("{}", "{\"name\": 1}", ""), Err(LoadError::Metadata(_))));
-    let spec = absa_model::Featurizer::bundled().spec().into();
-    let mut meta = absa_model::ModelMetadata {
-        name: "m".into(),
-        feature_spec: spec,
-        labels: vec!["negative".into(), "neutral".into(), "positive".into()],
-        xgboost_params: Default::default(),
-        rounds: 1,
-        data_hash: String::new(),
-        trainer: String::new(),
-    };
+    let files = |metadata_json: &str| [("metadata.json", metadata_json.as_bytes().to_vec())];
+    assert!(matches!(SentimentModel::load(&files("{\"name\": 1}")), Err(LoadError::Metadata(_))));
+    let err = SentimentModel::load(&[("model.json", b"{}".to_vec())]).err().unwrap();
+    assert_eq!(err.to_string(), "metadata.json: missing");
+    let bundled =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/model/metadata.json")).unwrap();
+    let mut meta: absa_model::ModelMetadata = serde_json::from_str(&bundled).unwrap();
     meta.feature_spec.hash = "0000000000000000".into();
-    let model =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/agreement/ours.model.json"))
-            .unwrap();
-    let err = SentimentModel::load(&model, &serde_json::to_string(&meta).unwrap(), "").err().unwrap();
+    let err = SentimentModel::load(&files(&serde_json::to_string(&meta).unwrap())).err().unwrap();
     assert!(matches!(err, LoadError::FeatureSpecMismatch { .. }), "{err}");
     assert!(err.to_string().contains("0000000000000000"), "{err}");
 }

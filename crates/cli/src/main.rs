@@ -3,6 +3,7 @@
 mod dataset;
 mod drift_command;
 mod pandas_csv;
+mod predict_command;
 mod publish_command;
 mod run_command;
 mod simulate_command;
@@ -37,14 +38,19 @@ enum Command {
     /// model, its metrics and its reference profile.
     #[cfg(feature = "train")]
     Train(train_command::TrainArgs),
+    /// Score comments from a file (exporter CSV, JSON Lines or Parquet)
+    /// with the sentiment model: one JSON object per comment on stdout,
+    /// one line per unreadable row on stderr.
+    Predict(predict_command::PredictArgs),
     /// Publish a model directory (default: the bundled data/model) to a
     /// local registry as its next version, and point an alias at it.
     Publish(publish_command::PublishArgs),
 }
 
 /// Exit codes: 0 when everything worked (for `drift`, whether or not it
-/// found drift), 1 when `run` finished but some of its executions failed,
-/// 2 for bad input or any other error, with one line on stderr.
+/// found drift), 1 when `run` finished but some of its executions failed or
+/// `predict` skipped rows it could not read, 2 for bad input or any other
+/// error, with one line on stderr.
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -55,6 +61,13 @@ fn main() -> ExitCode {
         Command::Run(args) => match run_command::run(&args) {
             Ok(s) if s.failed > 0 => {
                 eprintln!("absa-drift: {} of {} executions failed (see above)", s.failed, s.executions);
+                return ExitCode::from(1);
+            }
+            other => other.map(drop).map_err(|e| e.to_string()),
+        },
+        Command::Predict(args) => match predict_command::run(&args) {
+            Ok(p) if p.skipped > 0 => {
+                eprintln!("absa-drift: scored {} comments, skipped {} rows (see above)", p.comments, p.skipped);
                 return ExitCode::from(1);
             }
             other => other.map(drop).map_err(|e| e.to_string()),

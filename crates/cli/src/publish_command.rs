@@ -14,8 +14,7 @@ pub const ALIAS: &str = "production";
 
 #[derive(Args, Debug)]
 pub struct PublishArgs {
-    /// The model's files (model.json, metadata.json, metrics.json,
-    /// vocabulary.txt, reference.parquet, profile.json).
+    /// The model's files (`absa_model::MODEL_FILES`: what `train --out` writes).
     #[arg(long, value_name = "DIR", default_value = "data/model")]
     model: PathBuf,
     /// The registry: a local store directory (models/<name>/… inside).

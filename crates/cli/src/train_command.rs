@@ -14,8 +14,13 @@ pub struct TrainArgs {
     /// Directory with comments.csv (exporter format) and comments.labels.csv.
     #[arg(long, value_name = "DIR", default_value = "data/train")]
     data: PathBuf,
-    /// Directory to write model.json, metadata.json, metrics.json,
-    /// vocabulary.txt, reference.parquet and profile.json into.
+    /// Directory with the human-rated sentence sets and their split.csv,
+    /// for the comment-level model.
+    #[arg(long, value_name = "DIR", default_value = "data/human-rated")]
+    human_rated: PathBuf,
+    /// Directory to write the model's files into (model.json,
+    /// comment-model.json, comment-text.bin, metadata.json, metrics.json,
+    /// vocabulary.txt, reference.parquet, profile.json).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Model name (in metadata, the registry and MLflow) [default: the bundled model's].
@@ -58,7 +63,7 @@ pub enum TrainCommandError {
 }
 
 pub fn run(args: &TrainArgs) -> Result<(), TrainCommandError> {
-    let bundled = TrainOptions::bundled(&args.data);
+    let bundled = TrainOptions::bundled(&args.data, &args.human_rated);
     let options = TrainOptions {
         name: args.name.clone().unwrap_or(bundled.name.clone()),
         seed: args.seed.unwrap_or(bundled.seed),
@@ -80,6 +85,11 @@ pub fn run(args: &TrainArgs) -> Result<(), TrainCommandError> {
             bar.set_position(u64::from(r.round) + 1);
             bar.set_message(format!("valid mlogloss {:.4} (best round {})", r.valid_mlogloss, r.best_round + 1));
         }
+        Progress::CommentRound(r) => bar.set_message(format!(
+            "comment-level model: round {}, valid mlogloss {:.4}",
+            r.round + 1,
+            r.valid_mlogloss
+        )),
         Progress::Scoring => bar.set_message("scoring and profiling the test split"),
     })?;
     bar.finish_and_clear();
@@ -123,6 +133,13 @@ pub fn run(args: &TrainArgs) -> Result<(), TrainCommandError> {
                 (format!("{class}_precision"), c.precision, 0),
                 (format!("{class}_recall"), c.recall, 0),
                 (format!("{class}_f1"), c.f1, 0),
+            ]);
+        }
+        for (set, s) in &m.comment_level.sets {
+            metrics.extend([
+                (format!("comment_{set}_macro_f1"), s.model.macro_f1, 0),
+                (format!("comment_{set}_lexicon_macro_f1"), s.lexicon.macro_f1, 0),
+                (format!("comment_{set}_ece"), s.ece, 0),
             ]);
         }
         metrics.extend(trained.curve.iter().map(|r| ("valid_mlogloss".to_owned(), r.valid_mlogloss, r.round)));

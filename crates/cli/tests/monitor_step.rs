@@ -44,7 +44,7 @@ async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
         assert_eq!(verdict.drift_detected, verdict.severity != Severity::Ok);
         assert!(!store.get(&verdict.html_key).await.unwrap().is_empty());
         let json: serde_json::Value = serde_json::from_slice(&store.get(&verdict.report_key).await.unwrap()).unwrap();
-        assert_eq!(json["data_drift"]["columns"].as_object().unwrap().len(), 10, "every monitored column is tested");
+        assert_eq!(json["data_drift"]["columns"].as_object().unwrap().len(), 13, "every monitored column is tested");
         let detailed = emf_lines(&report, MetricDetail::Detailed);
         for line in &detailed {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();

@@ -153,7 +153,7 @@ async fn a_scheduled_run_reads_the_files_dropped_in_the_hour_before() {
         assert_eq!(out.inputs, ["raw/dt=2026-11-01/hour=23/a.csv"], "{time}");
         // Labelled by the hour it was ingested in, whatever its comments' times.
         assert_eq!((out.ingestion.dt.as_str(), out.ingestion.hour.as_str()), ("2026-11-01", "23"));
-        assert_eq!(out.ingestion.first_comment.as_deref(), Some("2026-11-01T00:00:05Z"));
+        assert_eq!(out.ingestion.first_comment.as_deref(), Some("2026-11-01T00:00:00Z"));
     }
     let out = Extractor::new(KEY).unwrap().run(&store, &scheduled("2026-11-02T01:00:00Z")).await.unwrap();
     assert_eq!(out.inputs, ["raw/dt=2026-11-02/hour=00/b.csv"]);

@@ -12,26 +12,31 @@ use pipeline_events::{BatchHour, Counts, Severity, TransformOutput};
 use tables::profile::{CATEGORICAL, NUMERIC, Profile};
 use tables::{NO_ASPECT, PredictionRow};
 
-use crate::report::{ConstraintSeverity, ConstraintViolation, MonitorReport, PredictionDrift, TextDrift};
+use crate::report::{ConstraintSeverity, ConstraintViolation, LanguageMix, MonitorReport, PredictionDrift, TextDrift};
 
 pub const MIN_ASPECT_ROWS: usize = 50;
 /// The smallest Jensen-Shannon distance that is an aspect's sentiment
 /// drift. The shipping complaints of the aspect_mix scenario move their
 /// aspect by 0.22–0.29.
 pub const ASPECT_SENTIMENT_THRESHOLD: f64 = 0.15;
-/// χ² with 2 degrees of freedom (three sentiments) at its 99.9th percentile.
-const CHI2_2DF_999: f64 = 13.815_510_557_964_274;
+/// The chance, per hour, that sampling noise alone makes some aspect's
+/// sentiment drift.
+const ASPECT_FAMILY_ALPHA: f64 = 0.001;
 
 /// The JS distance above which an aspect's sentiment drifts, for `current`
-/// rows of it in the batch against `reference` rows in the profile.
+/// rows of it in the batch against `reference` rows in the profile, when
+/// `tested` aspects are tested in the hour.
 ///
 /// Sampling alone moves a mix of n rows by a JS divergence of about
-/// χ²(k−1) · (1/n + 1/m) / 8, so the threshold is the 99.9th percentile of
-/// that distance, never below [`ASPECT_SENTIMENT_THRESHOLD`]. A rare aspect
-/// with 55 rows against 200 then needs 0.20, not 0.15: the bundled hour 8
-/// had customer service at 0.155 from noise alone.
-pub fn aspect_sentiment_threshold(current: usize, reference: usize) -> f64 {
-    let noise = (CHI2_2DF_999 * (1.0 / current as f64 + 1.0 / reference as f64) / 8.0).sqrt();
+/// χ²(k−1) · (1/n + 1/m) / 8. The threshold is that distance at χ²(2)'s
+/// 1 − 0.001/`tested` quantile (−2 ln α for two degrees of freedom: a
+/// Bonferroni correction, so more aspects do not mean more false alarms),
+/// never below [`ASPECT_SENTIMENT_THRESHOLD`]. A rare aspect with 55 rows
+/// against 200 then needs 0.20, not 0.15: a bundled hour had customer
+/// service at 0.155 from noise alone.
+pub fn aspect_sentiment_threshold(current: usize, reference: usize, tested: usize) -> f64 {
+    let quantile = -2.0 * (ASPECT_FAMILY_ALPHA / tested.max(1) as f64).ln();
+    let noise = (quantile * (1.0 / current as f64 + 1.0 / reference as f64) / 8.0).sqrt();
     noise.max(ASPECT_SENTIMENT_THRESHOLD)
 }
 /// Calibrated on the bundled hours: hourly batches of 400 comments sit
@@ -53,7 +58,7 @@ pub struct Inputs {
 
 fn sample(rows: &[PredictionRow], column: &str) -> (ColumnType, Sample) {
     if let Some((_, get)) = NUMERIC.iter().find(|(n, _)| *n == column) {
-        let integer = !matches!(column, "confidence" | "unseen_word_share");
+        let integer = !matches!(column, "confidence" | "comment_confidence" | "unseen_word_share");
         let mut b = NumericSampleBuilder::new(integer);
         for v in rows.iter().filter_map(get) {
             b.push(v);
@@ -65,6 +70,8 @@ fn sample(rows: &[PredictionRow], column: &str) -> (ColumnType, Sample) {
         match column {
             "aspect" => b.push_text(&r.aspect),
             "sentiment" => b.push_text(&r.sentiment),
+            "comment_sentiment" => b.push_text(&r.comment_sentiment),
+            "language" => b.push_text(&r.language),
             "is_reply" => b.push_bool(r.is_reply),
             other => unreachable!("'{other}' is not a monitored column"),
         }
@@ -119,15 +126,19 @@ pub fn assess(
     // Prediction drift: the sentiment mix of each aspect.
     let mut sentiment_by_aspect = BTreeMap::new();
     let mut current_shares = BTreeMap::new();
+    let mut testable = Vec::new();
     for aspect in profile.sentiment_by_aspect.keys().filter(|a| *a != NO_ASPECT) {
         let of = |rows: &[PredictionRow]| -> Vec<PredictionRow> {
             rows.iter().filter(|r| &r.aspect == aspect).cloned().collect()
         };
         let (ref_rows, cur_rows) = (of(reference), of(current));
         current_shares.insert(aspect.clone(), shares(&cur_rows.iter().collect::<Vec<_>>()));
-        if cur_rows.len() < MIN_ASPECT_ROWS || ref_rows.is_empty() {
-            continue;
+        if cur_rows.len() >= MIN_ASPECT_ROWS && !ref_rows.is_empty() {
+            testable.push((aspect, ref_rows, cur_rows));
         }
+    }
+    let tested = testable.len();
+    for (aspect, ref_rows, cur_rows) in testable {
         let (t, r) = sample(&ref_rows, "sentiment");
         let (_, c) = sample(&cur_rows, "sentiment");
         let name = format!("sentiment[{aspect}]");
@@ -135,7 +146,7 @@ pub fn assess(
         // chi-square flags sampling noise in one hour out of three.
         let options = DriftOptions {
             stattest: Some(StatTest::JensenShannon),
-            stattest_threshold: Some(aspect_sentiment_threshold(cur_rows.len(), ref_rows.len())),
+            stattest_threshold: Some(aspect_sentiment_threshold(cur_rows.len(), ref_rows.len(), tested)),
             ..DriftOptions::default()
         };
         if let Ok(d) = column_drift(&name, t, &r, &c, &options) {
@@ -203,8 +214,21 @@ pub fn assess(
         prediction_drift,
         text_drift,
         constraint_violations,
+        languages: language_mix(profile, current),
         extract_counts: batch.extract_counts,
     })
+}
+
+/// Comments (not rows: a comment with two aspects has two) per language.
+fn language_mix(profile: &Profile, current: &[PredictionRow]) -> LanguageMix {
+    let mut seen = BTreeSet::new();
+    let mut comments: BTreeMap<String, usize> = BTreeMap::new();
+    for r in current.iter().filter(|r| seen.insert(r.comment_id)) {
+        *comments.entry(r.language.clone()).or_default() += 1;
+    }
+    let untrained_comments =
+        comments.iter().filter(|(l, _)| *l != "und" && !profile.trained_languages.contains(l)).map(|(_, n)| n).sum();
+    LanguageMix { comments, trained_languages: profile.trained_languages.clone(), untrained_comments }
 }
 
 fn constraints(
@@ -226,6 +250,7 @@ fn constraints(
     for (column, get) in [
         ("aspect", (|r: &PredictionRow| r.aspect.clone()) as fn(&PredictionRow) -> String),
         ("sentiment", |r| r.sentiment.clone()),
+        ("comment_sentiment", |r| r.comment_sentiment.clone()),
     ] {
         let known: BTreeSet<String> = reference.iter().map(get).collect();
         let new: BTreeSet<String> = current.iter().map(get).filter(|v| !known.contains(v)).collect();

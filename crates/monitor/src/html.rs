@@ -37,6 +37,7 @@ figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></
 <h1>Drift report <span class="badge">{severity}</span></h1>
 <p>Batch <code>{batch}</code> of stream <code>{stream}</code>, ingested {dt} {hour}:00 UTC, {span}; model {model} version {version}. {current} current rows against {reference} reference rows.
 {drifted} of {columns} columns drifted (share {share:.2}; the dataset drifts at {threshold}). Vocabulary JS distance {js:.3}.</p>
+<p>Languages: {languages}.</p>
 "#,
         dt = escape(&report.dt),
         hour = escape(&report.hour),
@@ -57,6 +58,7 @@ figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></
         share = d.share_of_drifted_columns,
         threshold = d.drift_share,
         js = report.text_drift.vocabulary.drift_score,
+        languages = escape(&language_line(report)),
     )
     .unwrap();
     if !report.severity_reasons.is_empty() {
@@ -237,6 +239,22 @@ fn bars_svg(reference: &BTreeMap<String, f64>, current: &BTreeMap<String, f64>) 
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// Comments per language, most first, and how many the model was not
+/// trained for.
+fn language_line(report: &MonitorReport) -> String {
+    let l = &report.languages;
+    let mut by_count: Vec<(&String, &usize)> = l.comments.iter().collect();
+    by_count.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+    let mix: Vec<String> = by_count.iter().map(|(lang, n)| format!("{lang} {n}")).collect();
+    format!(
+        "{} comments ({}); {} in a language the model was not trained on ({})",
+        l.comments.values().sum::<usize>(),
+        mix.join(", "),
+        l.untrained_comments,
+        l.trained_languages.join(", ")
+    )
 }
 
 /// What comment times the batch covers, in words: an export of an old

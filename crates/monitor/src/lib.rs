@@ -33,7 +33,7 @@ pub use assess::{
     VOCABULARY_WARNING, aspect_sentiment_threshold, assess,
 };
 pub use emf::{MetricDetail, NAMESPACE, emf_lines};
-pub use report::{ConstraintSeverity, ConstraintViolation, MonitorReport, PredictionDrift, TextDrift};
+pub use report::{ConstraintSeverity, ConstraintViolation, LanguageMix, MonitorReport, PredictionDrift, TextDrift};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {

@@ -65,6 +65,17 @@ pub struct MonitorReport {
     pub prediction_drift: PredictionDrift,
     pub text_drift: TextDrift,
     pub constraint_violations: Vec<ConstraintViolation>,
+    pub languages: LanguageMix,
     /// extract's counts, as transform passed them on.
     pub extract_counts: Counts,
+}
+
+/// The batch's comments per language (ISO 639-3, `und` when it cannot be
+/// told), and how many are in a language the model was not trained on:
+/// their sentiment is a guess.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LanguageMix {
+    pub comments: BTreeMap<String, usize>,
+    pub trained_languages: Vec<String>,
+    pub untrained_comments: usize,
 }

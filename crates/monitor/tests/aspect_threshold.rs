@@ -65,16 +65,19 @@ const MIX: [f64; 3] = [0.3, 0.2, 0.5];
 fn noise_alone_crosses_the_fixed_threshold_on_a_rare_aspect_but_not_the_scaled_one() {
     // A rare aspect: 55 rows in the hour, 200 in the reference.
     let fixed = crossing_share(MIX, MIX, 200, 55, ASPECT_SENTIMENT_THRESHOLD);
-    let scaled = crossing_share(MIX, MIX, 200, 55, aspect_sentiment_threshold(55, 200));
+    let scaled = crossing_share(MIX, MIX, 200, 55, aspect_sentiment_threshold(55, 200, 1));
     assert!(fixed > 0.01, "0.15 is crossed in {fixed} of noise-only hours: the scaling is not needed");
     assert!(scaled < 0.005, "the scaled threshold is crossed in {scaled} of noise-only hours");
 }
 
 #[test]
 fn the_threshold_falls_to_the_fixed_floor_as_rows_grow() {
-    assert!(aspect_sentiment_threshold(55, 200) > 0.19);
-    assert!(aspect_sentiment_threshold(100, 200) > aspect_sentiment_threshold(200, 200));
-    assert_eq!(aspect_sentiment_threshold(1000, 5000), ASPECT_SENTIMENT_THRESHOLD);
+    assert!(aspect_sentiment_threshold(55, 200, 1) > 0.19);
+    assert!(aspect_sentiment_threshold(100, 200, 1) > aspect_sentiment_threshold(200, 200, 1));
+    assert_eq!(aspect_sentiment_threshold(1000, 5000, 1), ASPECT_SENTIMENT_THRESHOLD);
+    // Ten aspects tested in one hour: each needs more, so that the hour as
+    // a whole keeps its 1-in-1000 chance of a false alarm.
+    assert!(aspect_sentiment_threshold(55, 200, 10) > aspect_sentiment_threshold(55, 200, 1) * 1.1);
 }
 
 #[test]
@@ -82,9 +85,9 @@ fn a_real_change_of_the_mix_is_still_caught_on_a_rare_aspect() {
     // Complaints: negative share from 0.3 to 0.65. The price of fewer false
     // alarms on 55 rows: this is caught in 88% of hours rather than 98%.
     let complaints = [0.65, 0.1, 0.25];
-    let caught = crossing_share(MIX, complaints, 200, 55, aspect_sentiment_threshold(55, 200));
+    let caught = crossing_share(MIX, complaints, 200, 55, aspect_sentiment_threshold(55, 200, 1));
     assert!(caught > 0.8, "a doubled negative share is caught in only {caught} of hours");
     // At 150 rows it is caught every time.
-    let caught = crossing_share(MIX, complaints, 200, 150, aspect_sentiment_threshold(150, 200));
+    let caught = crossing_share(MIX, complaints, 200, 150, aspect_sentiment_threshold(150, 200, 1));
     assert!(caught > 0.99, "at 150 rows a doubled negative share is caught in only {caught} of hours");
 }

@@ -34,6 +34,12 @@ pub struct PredictionRow {
     pub sentiment: String,
     /// Probability of the predicted class.
     pub confidence: Option<f64>,
+    /// The whole comment's sentiment (every row of a comment has the same).
+    pub comment_sentiment: String,
+    /// Probability of `comment_sentiment`.
+    pub comment_confidence: f64,
+    /// ISO 639-3 code, `und` when it cannot be told.
+    pub language: String,
     pub text_length: i64,
     pub word_count: i64,
     pub emoji_count: i64,
@@ -50,6 +56,9 @@ pub fn schema() -> Schema {
         Field::new("aspect", DataType::Utf8, false),
         Field::new("sentiment", DataType::Utf8, false),
         Field::new("confidence", DataType::Float64, true),
+        Field::new("comment_sentiment", DataType::Utf8, false),
+        Field::new("comment_confidence", DataType::Float64, false),
+        Field::new("language", DataType::Utf8, false),
         Field::new("text_length", DataType::Int64, false),
         Field::new("word_count", DataType::Int64, false),
         Field::new("emoji_count", DataType::Int64, false),
@@ -70,6 +79,9 @@ pub fn to_record_batch(rows: &[PredictionRow]) -> Result<RecordBatch, TableError
         strings(|r| &r.aspect),
         strings(|r| &r.sentiment),
         Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.confidence))),
+        strings(|r| &r.comment_sentiment),
+        Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.comment_confidence))),
+        strings(|r| &r.language),
         ints(|r| r.text_length),
         ints(|r| r.word_count),
         ints(|r| r.emoji_count),
@@ -92,11 +104,14 @@ pub fn from_parquet(bytes: &[u8]) -> Result<Vec<PredictionRow>, TableError> {
     let mut rows = Vec::new();
     for batch in crate::read(bytes, &schema())? {
         let col = |name: &str| column(&batch, name);
-        let (ids, aspects, sentiments) = (
+        let (ids, aspects, sentiments, comment_sentiments) = (
             col("comment_id").as_string::<i32>(),
             col("aspect").as_string::<i32>(),
             col("sentiment").as_string::<i32>(),
+            col("comment_sentiment").as_string::<i32>(),
         );
+        let comment_confidence = col("comment_confidence").as_primitive::<Float64Type>();
+        let languages = col("language").as_string::<i32>();
         let created = col("created_at").as_primitive::<TimestampSecondType>();
         let (confidence, unseen) =
             (col("confidence").as_primitive::<Float64Type>(), col("unseen_word_share").as_primitive::<Float64Type>());
@@ -107,8 +122,12 @@ pub fn from_parquet(bytes: &[u8]) -> Result<Vec<PredictionRow>, TableError> {
         let optional = |a: &Float64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
         for i in 0..batch.num_rows() {
             let row = rows.len() + 1;
-            if is_reply.is_null(i) {
-                return Err(TableError::Value { row, column: "is_reply", problem: "unexpected null".into() });
+            for (column, null) in
+                [("is_reply", is_reply.is_null(i)), ("comment_confidence", comment_confidence.is_null(i))]
+            {
+                if null {
+                    return Err(TableError::Value { row, column, problem: "unexpected null".into() });
+                }
             }
             rows.push(PredictionRow {
                 comment_id: parse_id(ids.value(i), row, "comment_id")?,
@@ -116,6 +135,9 @@ pub fn from_parquet(bytes: &[u8]) -> Result<Vec<PredictionRow>, TableError> {
                 aspect: aspects.value(i).to_owned(),
                 sentiment: sentiments.value(i).to_owned(),
                 confidence: optional(confidence, i),
+                comment_sentiment: comment_sentiments.value(i).to_owned(),
+                comment_confidence: comment_confidence.value(i),
+                language: languages.value(i).to_owned(),
                 text_length: length.value(i),
                 word_count: words.value(i),
                 emoji_count: emoji.value(i),

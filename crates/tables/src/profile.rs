@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::predictions::{ID_COLUMNS, PredictionRow};
 
 /// The profile format; bumped on any incompatible change.
-pub const PROFILE_FORMAT: &str = "absa-drift-reference-profile/1";
+pub const PROFILE_FORMAT: &str = "absa-drift-reference-profile/2";
 /// Word counts kept for vocabulary drift; the rest are summed as `other`.
 const TOP_WORDS: usize = 5000;
 
@@ -39,6 +39,9 @@ pub struct Profile {
     /// all the others.
     pub word_counts: BTreeMap<String, u64>,
     pub other_words: u64,
+    /// The languages (ISO 639-3) the model was trained on; the monitor
+    /// counts comments in any other.
+    pub trained_languages: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,12 +71,13 @@ pub fn column_kinds() -> BTreeMap<String, String> {
 }
 
 /// The categorical columns of the table.
-pub const CATEGORICAL: [&str; 3] = ["aspect", "sentiment", "is_reply"];
+pub const CATEGORICAL: [&str; 5] = ["aspect", "sentiment", "comment_sentiment", "language", "is_reply"];
 
 pub type Numeric = (&'static str, fn(&PredictionRow) -> Option<f64>);
 /// The numerical columns of the table and how to read them from a row.
-pub const NUMERIC: [Numeric; 7] = [
+pub const NUMERIC: [Numeric; 8] = [
     ("confidence", |r| r.confidence),
+    ("comment_confidence", |r| Some(r.comment_confidence)),
     ("text_length", |r| Some(r.text_length as f64)),
     ("word_count", |r| Some(r.word_count as f64)),
     ("emoji_count", |r| Some(r.emoji_count as f64)),
@@ -85,6 +89,7 @@ pub const NUMERIC: [Numeric; 7] = [
 /// The profile of reference `rows`, whose comments' words are `word_counts`.
 pub fn build(
     model: &str,
+    trained_languages: &[&str],
     feature_spec_hash: &str,
     data_hash: &str,
     comments: usize,
@@ -122,6 +127,7 @@ pub fn build(
         numeric,
         word_counts: by_count.into_iter().collect(),
         other_words,
+        trained_languages: trained_languages.iter().map(|l| (*l).to_owned()).collect(),
     }
 }
 

@@ -97,11 +97,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_bundled_taxonomy_loads_with_six_aspects() {
+    fn the_bundled_taxonomy_loads_with_nine_aspects() {
         let t = Taxonomy::bundled();
         assert_eq!(
             t.keys().collect::<Vec<_>>(),
-            ["creator", "customer_service", "packaging", "price", "quality", "shipping"]
+            [
+                "argument",
+                "audio",
+                "commenters",
+                "creator",
+                "customer_service",
+                "packaging",
+                "price",
+                "quality",
+                "shipping"
+            ]
         );
         assert!(t.aspects["customer_service"].terms.iter().any(|t| t.contains(' ')), "multi-word terms");
     }

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use absa_model::{CommentFacts, SentimentModel, count_words, prediction_rows};
+use absa_model::{CommentFacts, RUNTIME_FILES, SentimentModel, count_words, prediction_rows};
 use pipeline_events::{BatchHour, ExtractOutput, PredictionPartition, StepError, TransformOutput, keys};
 use pipeline_store::{ModelRegistry, ObjectStore, RegistryError, StoreError};
 use tables::TableError;
@@ -63,17 +63,11 @@ impl Transformer {
             return Ok((version, model.clone()));
         }
         let name = &self.model_name;
-        let text = |bytes: Vec<u8>, file: &str| {
-            String::from_utf8(bytes).map_err(|_| TransformError::Model {
-                name: name.clone(),
-                version,
-                message: format!("{file} is not UTF-8"),
-            })
-        };
-        let model_json = text(registry.file(name, version, "model.json").await?, "model.json")?;
-        let metadata = text(registry.file(name, version, "metadata.json").await?, "metadata.json")?;
-        let vocabulary = text(registry.file(name, version, "vocabulary.txt").await?, "vocabulary.txt")?;
-        let model = SentimentModel::load(&model_json, &metadata, &vocabulary).map_err(|e| TransformError::Model {
+        let mut files = Vec::new();
+        for file in RUNTIME_FILES {
+            files.push((file, registry.file(name, version, file).await?));
+        }
+        let model = SentimentModel::load(&files).map_err(|e| TransformError::Model {
             name: name.clone(),
             version,
             message: e.to_string(),

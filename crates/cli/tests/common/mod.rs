@@ -15,6 +15,7 @@ pub fn train_simulated(dir: &Path, comments: usize, max_rounds: u32) -> Trained 
     write_batch_files(&data_dir, "comments", &generated).unwrap();
     let options = TrainOptions {
         data_dir,
+        human_rated_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/human-rated").into(),
         name: "absa-sentiment".into(),
         seed: 7,
         max_rounds,
