@@ -41,10 +41,6 @@ impl CommentSentiment {
         Ok(CommentSentiment { text, trees, temperature })
     }
 
-    pub fn text_buckets(&self) -> u32 {
-        self.text.buckets
-    }
-
     /// Calibrated probabilities in [`crate::LABELS`] order.
     pub fn probabilities(&self, featurizer: &Featurizer, text: &str, domain: TextDomain) -> [f32; 3] {
         let margins = self.text.margins(&TextFeatures::of(text, domain, self.text.buckets));

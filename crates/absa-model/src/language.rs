@@ -6,11 +6,10 @@
 //! of review sentences another language, and left 41 % and 24 % `und`
 //! (docs/data-and-model.md).
 
+use tables::UNDETERMINED_LANGUAGE as UNDETERMINED;
+
 /// whatlang's confidence below which a comment's language is not named.
 const MIN_CONFIDENCE: f64 = 0.5;
-
-/// ISO 639-3 code for a comment whose language cannot be told.
-pub const UNDETERMINED: &str = "und";
 
 /// The languages the bundled model was trained on (ISO 639-3).
 pub const TRAINED_LANGUAGES: [&str; 1] = ["eng"];

@@ -18,7 +18,7 @@ pub use aspects::{AspectExtractor, AspectMention};
 pub use comment_sentiment::{CommentModelError, CommentSentiment, STACK_FEATURES, calibrated, stack_row};
 pub use comment_text::{LinearText, LinearTextError, TextDomain, TextFeatures};
 pub use features::{AspectFeatures, COMMENT_DENSE, FeatureSpec, Featurizer, polarity_of_score};
-pub use language::{TRAINED_LANGUAGES, UNDETERMINED, language_of};
+pub use language::{TRAINED_LANGUAGES, language_of};
 pub use sentiment::{
     AspectSentiment, CommentAnalysis, CommentModelMetadata, CommentSentimentScore, FeatureSpecSummary, LABELS,
     LoadError, MODEL_FILES, ModelMetadata, RUNTIME_FILES, SentimentModel, argmax, count_words, write_vocabulary,

@@ -185,7 +185,7 @@ fn polarity_index(p: taxonomy::Polarity) -> usize {
 
 /// The temperature that maximises the likelihood of `rows` (margins,
 /// class), by golden-section search on its logarithm over 0.1…10.
-pub fn fit_temperature(rows: &[(&[f32], usize)]) -> f32 {
+fn fit_temperature(rows: &[(&[f32], usize)]) -> f32 {
     let loss = |log_t: f64| -> f64 {
         let t = log_t.exp() as f32;
         rows.iter().map(|(m, c)| -f64::from(calibrated(m, t)[*c].max(1e-15)).ln()).sum()

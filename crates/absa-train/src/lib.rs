@@ -22,12 +22,11 @@ use serde::Serialize;
 
 pub use booster::{Boosted, Matrix, Round, boost, boost_rounds, dmatrix, mlogloss, predict_with_xgboost};
 pub use comment_model::{
-    CommentMetrics, CommentTrained, SetMetrics, domain_of, expected_calibration_error, fit_temperature,
-    train_comment_model,
+    CommentMetrics, CommentTrained, SetMetrics, domain_of, expected_calibration_error, train_comment_model,
 };
 pub use data::{COMMENTS_FILE, LABELS_FILE, LabelledComments, Split, load, split};
 pub use human_rated::{Part, RatedSentence, SETS, label_of, load_human_rated};
-pub use linear::{Example, LinearOptions, softmax, train_linear};
+pub use linear::{Example, LinearOptions, train_linear};
 pub use metrics::{ClassMetrics, Evaluation, evaluate};
 
 #[derive(Debug, thiserror::Error)]

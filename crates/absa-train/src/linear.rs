@@ -2,7 +2,7 @@
 //! regression over hashed text features, by AdaGrad with L2 and a fixed,
 //! seeded order, so the same data gives the same bytes.
 
-use absa_model::{LinearText, TextFeatures};
+use absa_model::{LinearText, TextFeatures, calibrated};
 
 #[derive(Debug, Clone, Copy)]
 pub struct LinearOptions {
@@ -38,7 +38,7 @@ pub fn train_linear(examples: &[Example], options: &LinearOptions) -> LinearText
         shuffle(&mut order, &mut rng);
         for &i in &order {
             let e = &examples[i];
-            let p = softmax(model.margins(e.features));
+            let p = calibrated(&model.margins(e.features), 1.0);
             let residual: [f32; 3] = std::array::from_fn(|c| (p[c] - f32::from(u8::from(c == e.class))) * e.weight);
             for ((bias, square), r) in model.bias.iter_mut().zip(&mut bias_squares).zip(residual) {
                 *square += r * r;
@@ -55,13 +55,6 @@ pub fn train_linear(examples: &[Example], options: &LinearOptions) -> LinearText
         }
     }
     model
-}
-
-pub fn softmax(m: [f32; 3]) -> [f32; 3] {
-    let max = m.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let e = m.map(|v| (v - max).exp());
-    let sum: f32 = e.iter().sum();
-    e.map(|v| v / sum)
 }
 
 /// Fisher–Yates with xorshift64: the order depends on the seed only.

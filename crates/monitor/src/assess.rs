@@ -10,7 +10,7 @@ use drift_core::{
 };
 use pipeline_events::{BatchHour, Counts, Severity, TransformOutput};
 use tables::profile::{CATEGORICAL, NUMERIC, Profile};
-use tables::{NO_ASPECT, PredictionRow};
+use tables::{NO_ASPECT, PredictionRow, UNDETERMINED_LANGUAGE};
 
 use crate::report::{ConstraintSeverity, ConstraintViolation, LanguageMix, MonitorReport, PredictionDrift, TextDrift};
 
@@ -226,8 +226,11 @@ fn language_mix(profile: &Profile, current: &[PredictionRow]) -> LanguageMix {
     for r in current.iter().filter(|r| seen.insert(r.comment_id)) {
         *comments.entry(r.language.clone()).or_default() += 1;
     }
-    let untrained_comments =
-        comments.iter().filter(|(l, _)| *l != "und" && !profile.trained_languages.contains(l)).map(|(_, n)| n).sum();
+    let untrained_comments = comments
+        .iter()
+        .filter(|(l, _)| *l != UNDETERMINED_LANGUAGE && !profile.trained_languages.contains(l))
+        .map(|(_, n)| n)
+        .sum();
     LanguageMix { comments, trained_languages: profile.trained_languages.clone(), untrained_comments }
 }
 

@@ -20,7 +20,7 @@ use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 pub use clean::CleanComment;
-pub use predictions::{NO_ASPECT, PredictionRow};
+pub use predictions::{NO_ASPECT, PredictionRow, UNDETERMINED_LANGUAGE};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TableError {

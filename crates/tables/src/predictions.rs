@@ -21,6 +21,9 @@ use crate::{TableError, column, parse_id};
 /// The value of `aspect` and `sentiment` for a comment without aspects.
 pub const NO_ASPECT: &str = "none";
 
+/// The `language` of a comment whose language cannot be told.
+pub const UNDETERMINED_LANGUAGE: &str = "und";
+
 /// Columns that identify a row rather than describe it; the monitor does
 /// not test them for drift.
 pub const ID_COLUMNS: [&str; 2] = ["comment_id", "created_at"];
