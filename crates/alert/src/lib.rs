@@ -293,14 +293,17 @@ pub fn verdict_message(v: &Verdict, report: &str, location: &str) -> (String, St
         v.hour
     ));
     let mut body = format!(
-        "Severity: {level}\nBatch: {} ({} {}:00 UTC)\nShare of drifted columns: {:.2}\n\nDrifted:\n",
-        v.batch_id, v.dt, v.hour, v.share_of_drifted_columns
+        "Severity: {level}\nBatch: {} ({} {}:00 UTC), {} rows\nShare of drifted columns: {:.2}\n\nDrifted:\n",
+        v.batch_id, v.dt, v.hour, v.rows, v.share_of_drifted_columns
     );
     for c in v.drifted_columns.iter().take(10) {
         body.push_str(&format!("  - {c}\n"));
     }
     if v.drifted_columns.len() > 10 {
         body.push_str(&format!("  … and {} more\n", v.drifted_columns.len() - 10));
+    }
+    if !v.untested.is_empty() {
+        body.push_str(&format!("\nNot tested, too few rows: {}\n", v.untested.join(", ")));
     }
     body.push_str(&format!("\nReport: {report}\nHTML report: {location}{}\n", v.html_key));
     (subject, body)

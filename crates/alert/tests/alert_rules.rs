@@ -16,6 +16,8 @@ fn verdict(batch: &str, dt: &str, hour: &str, severity: Severity) -> Verdict {
         severity,
         share_of_drifted_columns: 0.3,
         drifted_columns: vec!["aspect".into(), "sentiment".into(), "sentiment[shipping]".into()],
+        rows: 400,
+        untested: vec![],
         report_key: format!("reports/dt={dt}/hour={hour}/{batch}.json"),
         html_key: format!("reports/dt={dt}/hour={hour}/{batch}.html"),
     }

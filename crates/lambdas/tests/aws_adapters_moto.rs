@@ -163,6 +163,8 @@ async fn the_aws_adapters_work_against_moto() {
         severity: Severity::Alarm,
         share_of_drifted_columns: 0.3,
         drifted_columns: vec!["aspect".into()],
+        rows: 400,
+        untested: vec![],
         report_key: "reports/r.json".into(),
         html_key: "reports/r.html".into(),
     };
@@ -223,6 +225,8 @@ async fn alert_day(store: S3Store, notifier: std::sync::Arc<SnsNotifier>, run: u
             severity: if h == 9 { Severity::Alarm } else { Severity::Warning },
             share_of_drifted_columns: 0.3,
             drifted_columns: vec!["aspect".into()],
+            rows: 400,
+            untested: vec![],
             report_key: format!("reports/b{h:02}.json"),
             html_key: format!("reports/b{h:02}.html"),
         };

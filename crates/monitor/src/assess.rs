@@ -6,13 +6,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use drift_core::{
     CategoricalSample, CategoricalSampleBuilder, Category, ColumnInput, ColumnType, DriftError, DriftOptions,
-    DriftReport, NumericSampleBuilder, Sample, StatTest, column_drift, dataset_drift,
+    DriftReport, NumericSampleBuilder, Sample, StatTest, column_drift, dataset_drift, default_stattest,
 };
 use pipeline_events::{BatchHour, Counts, Severity, TransformOutput};
 use tables::profile::{CATEGORICAL, NUMERIC, Profile};
 use tables::{NO_ASPECT, PredictionRow, UNDETERMINED_LANGUAGE};
 
-use crate::report::{ConstraintSeverity, ConstraintViolation, LanguageMix, MonitorReport, PredictionDrift, TextDrift};
+use crate::report::{
+    ConstraintSeverity, ConstraintViolation, InsufficientData, LanguageMix, MonitorReport, PredictionDrift, TextDrift,
+};
 
 pub const MIN_ASPECT_ROWS: usize = 50;
 /// The smallest Jensen-Shannon distance that is an aspect's sentiment
@@ -22,6 +24,51 @@ pub const ASPECT_SENTIMENT_THRESHOLD: f64 = 0.15;
 /// The chance, per hour, that sampling noise alone makes some aspect's
 /// sentiment drift.
 const ASPECT_FAMILY_ALPHA: f64 = 0.001;
+
+/// Words a batch needs for the vocabulary test: the bundled 400-comment
+/// hours (about 3 600 words) sit at a JS distance of 0.13–0.17 from sampling
+/// alone; the noise grows as 1/√words, so below 2 000 words it reaches
+/// the warning threshold (0.22) by itself.
+pub const VOCABULARY_MIN_WORDS: u64 = 2000;
+
+/// χ²'s upper quantile: the x with `chi2_sf(x, df) = alpha`, by bisection.
+fn chi2_quantile(alpha: f64, df: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0, 1000.0);
+    for _ in 0..100 {
+        let mid = (lo + hi) / 2.0;
+        if drift_core::special::chi2_sf(mid, df) > alpha { lo = mid } else { hi = mid }
+    }
+    (lo + hi) / 2.0
+}
+
+/// The fewest current rows a drift test needs before its verdict means
+/// something, from how far sampling noise alone moves it (docs/pipeline.md,
+/// "Sample-size gates"); `categories` is the reference's distinct values.
+///
+/// - Jensen-Shannon distance: noise alone reaches the threshold t in 5 % of
+///   batches at n = χ²₀.₉₅(k−1) / (8 t²) (the approximation of
+///   [`aspect_sentiment_threshold`], reference ≫ batch): 98 rows for three
+///   categories at 0.1, 212 for ten.
+/// - Wasserstein distance (normed by the reference's deviation): about
+///   1/√n from noise for light-tailed data, so n ≥ 1/t²: 100 rows at 0.1.
+/// - Kolmogorov–Smirnov: its 5 % critical distance 1.36/√n is at most 0.3
+///   (a third of the distribution moved) from 21 rows.
+/// - χ² and Z on categories: Cochran's rule, five expected rows per
+///   category if they were even: 5k.
+/// - The others (PSI, KL divergence, Hellinger: never chosen by default):
+///   as Jensen-Shannon.
+pub fn rows_needed(test: StatTest, categories: usize, threshold: f64) -> usize {
+    let k = categories.max(2) as f64;
+    let rows = match test {
+        StatTest::Wasserstein => 1.0 / (threshold * threshold),
+        StatTest::Ks => (1.36f64 / 0.3).powi(2),
+        StatTest::ChiSquare | StatTest::Z => 5.0 * k,
+        StatTest::JensenShannon | StatTest::Psi | StatTest::KlDiv | StatTest::Hellinger => {
+            chi2_quantile(0.05, k - 1.0) / (8.0 * threshold * threshold)
+        }
+    };
+    rows.ceil() as usize
+}
 
 /// The JS distance above which an aspect's sentiment drifts, for `current`
 /// rows of it in the batch against `reference` rows in the profile, when
@@ -114,14 +161,27 @@ pub fn assess(
     options: &DriftOptions,
 ) -> Result<MonitorReport, DriftError> {
     let Inputs { reference, profile, current, words } = inputs;
-    // Data drift over every monitored column.
+    let mut insufficient_data = Vec::new();
+    // Data drift over every monitored column with enough rows for its test.
     let columns: Vec<&str> = NUMERIC.iter().map(|(n, _)| *n).chain(CATEGORICAL).collect();
-    let inputs = columns.iter().map(|c| {
+    let mut tested = Vec::new();
+    for c in columns {
         let (column_type, reference) = sample(reference, c);
         let (_, current) = sample(current, c);
-        ColumnInput { name: (*c).to_owned(), column_type, reference, current }
-    });
-    let data_drift = dataset_drift(inputs, options)?;
+        let test = options.stattest.unwrap_or_else(|| default_stattest(column_type, &reference, &current));
+        let threshold = options.stattest_threshold.unwrap_or_else(|| test.default_threshold());
+        let needed = rows_needed(test, reference.n_unique(), threshold);
+        if current.len() < needed {
+            insufficient_data.push(InsufficientData { test: c.to_owned(), rows: current.len(), needed });
+        } else {
+            tested.push(ColumnInput { name: c.to_owned(), column_type, reference, current });
+        }
+    }
+    let mut data_drift = dataset_drift(tested, options)?;
+    for i in &insufficient_data {
+        let reason = format!("insufficient data: {} rows, its test needs {}", i.rows, i.needed);
+        data_drift.skipped_columns.push((i.test.clone(), reason));
+    }
 
     // Prediction drift: the sentiment mix of each aspect.
     let mut sentiment_by_aspect = BTreeMap::new();
@@ -135,6 +195,9 @@ pub fn assess(
         current_shares.insert(aspect.clone(), shares(&cur_rows.iter().collect::<Vec<_>>()));
         if cur_rows.len() >= MIN_ASPECT_ROWS && !ref_rows.is_empty() {
             testable.push((aspect, ref_rows, cur_rows));
+        } else if !cur_rows.is_empty() {
+            let test = format!("sentiment[{aspect}]");
+            insufficient_data.push(InsufficientData { test, rows: cur_rows.len(), needed: MIN_ASPECT_ROWS });
         }
     }
     let tested = testable.len();
@@ -177,7 +240,7 @@ pub fn assess(
         .iter()
         .map(|(w, n)| (Category::Text(w.clone()), *n))
         .chain([(Category::Text(OTHER.into()), profile.other_words)]);
-    let vocabulary = column_drift(
+    let mut vocabulary = column_drift(
         "vocabulary",
         ColumnType::Categorical,
         &Sample::Categorical(CategoricalSample::from_counts(reference_words)),
@@ -185,6 +248,16 @@ pub fn assess(
         &DriftOptions { stattest: Some(StatTest::JensenShannon), ..DriftOptions::default() },
     )
     .map_err(drift_core::DriftError::from)?;
+    let batch_words: u64 = words.values().sum();
+    let vocabulary_tested = batch_words >= VOCABULARY_MIN_WORDS;
+    if !vocabulary_tested {
+        vocabulary.drift_detected = false;
+        insufficient_data.push(InsufficientData {
+            test: "vocabulary".into(),
+            rows: batch_words as usize,
+            needed: VOCABULARY_MIN_WORDS as usize,
+        });
+    }
     new_words.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     new_words.truncate(20);
     let text_drift = TextDrift {
@@ -195,7 +268,8 @@ pub fn assess(
     };
 
     let constraint_violations = constraints(profile, reference, current, &batch.extract_counts);
-    let (severity, severity_reasons) = severity(&data_drift, &prediction_drift, &text_drift, &constraint_violations);
+    let (severity, severity_reasons) =
+        severity(&data_drift, &prediction_drift, &text_drift, vocabulary_tested, &constraint_violations);
 
     Ok(MonitorReport {
         batch_id: batch.batch_id.clone(),
@@ -215,6 +289,7 @@ pub fn assess(
         text_drift,
         constraint_violations,
         languages: language_mix(profile, current),
+        insufficient_data,
         extract_counts: batch.extract_counts,
     })
 }
@@ -326,6 +401,7 @@ fn severity(
     data: &DriftReport,
     predictions: &PredictionDrift,
     text: &TextDrift,
+    vocabulary_tested: bool,
     violations: &[ConstraintViolation],
 ) -> (Severity, Vec<String>) {
     let mut alarms = Vec::new();
@@ -348,7 +424,9 @@ fn severity(
         }
     }
     let js = text.vocabulary.drift_score;
-    if js >= VOCABULARY_ALARM {
+    if !vocabulary_tested {
+        // Too few words: the distance is mostly noise (VOCABULARY_MIN_WORDS).
+    } else if js >= VOCABULARY_ALARM {
         alarms.push(format!("vocabulary drifted (JS distance {js:.3})"));
     } else if js >= VOCABULARY_WARNING {
         warnings.push(format!("vocabulary shifting (JS distance {js:.3})"));

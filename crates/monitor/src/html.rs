@@ -68,6 +68,16 @@ figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></
         }
         h.push_str("</ul>");
     }
+    if !report.insufficient_data.is_empty() {
+        h.push_str(
+            "<h2>Insufficient data</h2><p>Too few rows for these tests, so they say nothing about drift:</p><ul>",
+        );
+        for i in &report.insufficient_data {
+            let unit = if i.test == "vocabulary" { "words" } else { "rows" };
+            write!(h, "<li>{}: {} {unit}, needs {}</li>", escape(&i.test), i.rows, i.needed).unwrap();
+        }
+        h.push_str("</ul>");
+    }
     h.push_str("<h2>Features</h2><table><tr><th>column</th><th>type</th><th>test</th><th>score</th><th>threshold</th><th>drift</th></tr>");
     for (name, c) in &d.columns {
         write!(

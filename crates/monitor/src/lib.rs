@@ -30,10 +30,12 @@ use tables::profile::Profile;
 
 pub use assess::{
     ASPECT_SENTIMENT_THRESHOLD, Inputs, MIN_ASPECT_ROWS, QUARANTINE_ERROR, QUARANTINE_WARNING, VOCABULARY_ALARM,
-    VOCABULARY_WARNING, aspect_sentiment_threshold, assess,
+    VOCABULARY_MIN_WORDS, VOCABULARY_WARNING, aspect_sentiment_threshold, assess, rows_needed,
 };
 pub use emf::{MetricDetail, NAMESPACE, emf_lines};
-pub use report::{ConstraintSeverity, ConstraintViolation, LanguageMix, MonitorReport, PredictionDrift, TextDrift};
+pub use report::{
+    ConstraintSeverity, ConstraintViolation, InsufficientData, LanguageMix, MonitorReport, PredictionDrift, TextDrift,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
@@ -145,6 +147,8 @@ async fn write<S: ObjectStore>(
         severity: report.severity,
         share_of_drifted_columns: report.data_drift.share_of_drifted_columns,
         drifted_columns,
+        rows: report.current_rows,
+        untested: report.insufficient_data.iter().map(|i| i.test.clone()).collect(),
         report_key,
         html_key,
     };

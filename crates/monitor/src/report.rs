@@ -26,7 +26,8 @@ pub enum ConstraintSeverity {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TextDrift {
-    /// drift-core's Jensen-Shannon distance between word distributions.
+    /// drift-core's Jensen-Shannon distance between word distributions
+    /// (never `drift_detected` on fewer words than the test needs).
     pub vocabulary: ColumnDrift,
     pub unseen_word_share_reference: Option<f64>,
     pub unseen_word_share_current: Option<f64>,
@@ -66,6 +67,9 @@ pub struct MonitorReport {
     pub text_drift: TextDrift,
     pub constraint_violations: Vec<ConstraintViolation>,
     pub languages: LanguageMix,
+    /// The tests the batch had too few rows (or words) for: not run, or
+    /// for the vocabulary run but never counted as drift.
+    pub insufficient_data: Vec<InsufficientData>,
     /// extract's counts, as transform passed them on.
     pub extract_counts: Counts,
 }
@@ -78,4 +82,15 @@ pub struct LanguageMix {
     pub comments: BTreeMap<String, usize>,
     pub trained_languages: Vec<String>,
     pub untrained_comments: usize,
+}
+
+/// A test skipped for want of rows: what it needs, from its power
+/// (`monitor::rows_needed`, docs/pipeline.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InsufficientData {
+    /// A column, `sentiment[<aspect>]` or `vocabulary`.
+    pub test: String,
+    /// Rows in the batch (words, for the vocabulary).
+    pub rows: usize,
+    pub needed: usize,
 }

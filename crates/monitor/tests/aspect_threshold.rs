@@ -1,9 +1,11 @@
-//! The aspect sentiment threshold against sampling noise, by simulation: two
-//! batches drawn from one sentiment mix must (almost) never cross it, and a
-//! real change of the mix must.
+//! The aspect sentiment threshold and the sample-size gate of the
+//! Jensen-Shannon test against sampling noise, by simulation: two batches
+//! drawn from one sentiment mix must (almost) never cross the threshold, a
+//! real change of the mix must, and at the gate's row count noise alone
+//! crosses the default 0.1 in about one batch in twenty.
 
 use drift_core::{CategoricalSample, Category, ColumnType, DriftOptions, Sample, StatTest, column_drift};
-use monitor::{ASPECT_SENTIMENT_THRESHOLD, aspect_sentiment_threshold};
+use monitor::{ASPECT_SENTIMENT_THRESHOLD, aspect_sentiment_threshold, rows_needed};
 
 /// splitmix64: enough randomness for a noise simulation, no dependency.
 struct SplitMix(u64);
@@ -90,4 +92,23 @@ fn a_real_change_of_the_mix_is_still_caught_on_a_rare_aspect() {
     // At 150 rows it is caught every time.
     let caught = crossing_share(MIX, complaints, 200, 150, aspect_sentiment_threshold(150, 200, 1));
     assert!(caught > 0.99, "at 150 rows a doubled negative share is caught in only {caught} of hours");
+}
+
+#[test]
+fn at_the_gate_noise_alone_crosses_the_js_threshold_in_about_one_batch_in_twenty() {
+    let needed = rows_needed(StatTest::JensenShannon, 3, 0.1);
+    assert_eq!(needed, 75, "χ²₀.₉₅(2) / (8 · 0.1²)");
+    let at_gate = crossing_share(MIX, MIX, 20_000, needed, 0.1);
+    assert!((0.02..0.09).contains(&at_gate), "at {needed} rows noise crosses 0.1 in {at_gate} of batches");
+    // Five rows, the batch the gate is for: noise alone "drifts" most of the time.
+    let tiny = crossing_share(MIX, MIX, 20_000, 5, 0.1);
+    assert!(tiny > 0.5, "at 5 rows noise crosses 0.1 in only {tiny} of batches");
+}
+
+#[test]
+fn the_other_gates_follow_their_rules() {
+    assert_eq!(rows_needed(StatTest::Wasserstein, 50, 0.1), 100, "1 / t²");
+    assert_eq!(rows_needed(StatTest::Ks, 50, 0.05), 21, "1.36 / √n ≤ 0.3");
+    assert_eq!(rows_needed(StatTest::ChiSquare, 4, 0.05), 20, "five per category");
+    assert_eq!(rows_needed(StatTest::JensenShannon, 10, 0.1), 212, "χ²₀.₉₅(9) / (8 · 0.1²)");
 }

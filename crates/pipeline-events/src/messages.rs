@@ -146,6 +146,12 @@ pub struct Verdict {
     pub severity: Severity,
     pub share_of_drifted_columns: f64,
     pub drifted_columns: Vec<String>,
+    /// Rows in the batch's prediction table.
+    #[serde(default)]
+    pub rows: usize,
+    /// Tests the batch had too few rows for (the report says how many each needs).
+    #[serde(default)]
+    pub untested: Vec<String>,
     pub report_key: String,
     pub html_key: String,
 }
