@@ -122,13 +122,15 @@ fn run_inbox(store: &Path, inbox: &Path, extra: &[&str]) -> String {
 
 #[test]
 fn two_videos_exported_in_one_hour_are_two_streams_with_their_own_cooldown() {
-    // The real export alarms against the synthetic training reference
-    // (issue 15's baselines are for that); here the alarm is the point.
+    // Two drifted hours of the bundled data under exporter names: the
+    // alarm is the point, and 67 real comments are too few for most drift
+    // tests (sample-size gates).
     let dir = tempfile::tempdir().unwrap();
     let inbox = dir.path().join("inbox");
     std::fs::create_dir_all(&inbox).unwrap();
-    for video in ["7352578392337829166", "7000000000000000001"] {
-        std::fs::copy(repo(FIXTURE), inbox.join(format!("TTCommentExporter-{video}-68-comments.csv"))).unwrap();
+    for (video, hour) in [("7352578392337829166", "2026-11-02T00"), ("7000000000000000001", "2026-11-02T01")] {
+        let name = format!("TTCommentExporter-{video}-400-comments.csv");
+        std::fs::copy(repo(&format!("data/hourly/{hour}.csv")), inbox.join(name)).unwrap();
     }
     let stdout = run_inbox(&dir.path().join("store"), &inbox, &[]);
     let sent = stdout.lines().filter(|l| l.contains(" alarm ") && l.ends_with(" sent")).count();
