@@ -10,7 +10,7 @@ use crate::features::{COMMENT_DENSE, Featurizer};
 use crate::xgboost_json::XgbModel;
 
 /// The trees' features: the text scorer's margins, the lexicon figures, the domain.
-pub const STACK_FEATURES: usize = 3 + COMMENT_DENSE.len() + TextDomain::ALL.len();
+pub const STACK_FEATURES: usize = 3 + COMMENT_DENSE + TextDomain::ALL.len();
 
 pub struct CommentSentiment {
     text: LinearText,
@@ -50,7 +50,7 @@ impl CommentSentiment {
 }
 
 /// The trees' input row.
-pub fn stack_row(margins: [f32; 3], dense: &[f32; COMMENT_DENSE.len()], domain: TextDomain) -> Vec<f32> {
+pub fn stack_row(margins: [f32; 3], dense: &[f32; COMMENT_DENSE], domain: TextDomain) -> Vec<f32> {
     let mut row = Vec::with_capacity(STACK_FEATURES);
     row.extend(margins);
     row.extend(dense);

@@ -148,25 +148,8 @@ const DENSE_FEATURES: [&str; 23] = [
     "word_count",
 ];
 
-/// The comment-level dense features ([`Featurizer::comment_dense`]).
-pub const COMMENT_DENSE: [&str; 16] = [
-    "comment_valence_sum",
-    "comment_valence_max",
-    "comment_valence_min",
-    "comment_positive_words",
-    "comment_negative_words",
-    "emoji_count",
-    "emoji_valence_sum",
-    "emoji_positive",
-    "emoji_negative",
-    "exclamation_marks",
-    "question_marks",
-    "uppercase_letter_share",
-    "all_caps_words",
-    "lexicon_score",
-    "contrast_words",
-    "word_count",
-];
+/// How many figures [`Featurizer::comment_dense`] gives.
+pub const COMMENT_DENSE: usize = 16;
 
 impl FeatureSpec {
     fn new(buckets: usize, window: usize) -> Self {
@@ -355,12 +338,14 @@ impl Featurizer {
             .collect()
     }
 
-    /// The whole comment's lexicon figures, in [`COMMENT_DENSE`] order: what
-    /// the comment-level model reads beside its text scorer.
-    pub fn comment_dense(&self, text: &str) -> [f32; COMMENT_DENSE.len()] {
+    /// The whole comment's lexicon figures, what the comment-level model
+    /// reads beside its text scorer: the comment-level dense features
+    /// from `comment_valence_sum` to `all_caps_words`, then the lexicon
+    /// score, `contrast_words` and `word_count`.
+    pub fn comment_dense(&self, text: &str) -> [f32; COMMENT_DENSE] {
         let tokens = tokenize(text);
         let comment = self.comment_features(text, &tokens, 0);
-        let mut out = [0f32; COMMENT_DENSE.len()];
+        let mut out = [0f32; COMMENT_DENSE];
         out[..13].copy_from_slice(&comment.dense[..13]);
         out[13] = self.comment_lexicon_score(text);
         out[14] = comment.contrast_words;

@@ -149,8 +149,19 @@ impl CommentSentimentScore {
     }
 
     pub fn confidence(&self) -> f32 {
-        self.probabilities.iter().copied().fold(0f32, f32::max)
+        top(&self.probabilities)
     }
+}
+
+impl AspectSentiment {
+    /// The probability of the predicted polarity.
+    pub fn confidence(&self) -> f32 {
+        top(&self.probabilities)
+    }
+}
+
+fn top(probabilities: &[f32; 3]) -> f32 {
+    probabilities.iter().copied().fold(0f32, f32::max)
 }
 
 /// What the pipeline knows about one comment's text.

@@ -40,12 +40,5 @@ pub fn prediction_rows(facts: CommentFacts, analysis: &CommentAnalysis) -> Vec<P
     if analysis.aspects.is_empty() {
         return vec![row(NO_ASPECT, NO_ASPECT, None)];
     }
-    analysis
-        .aspects
-        .iter()
-        .map(|a| {
-            let confidence = a.probabilities.iter().copied().fold(0f32, f32::max);
-            row(&a.aspect, a.polarity.name(), Some(f64::from(confidence)))
-        })
-        .collect()
+    analysis.aspects.iter().map(|a| row(&a.aspect, a.polarity.name(), Some(f64::from(a.confidence())))).collect()
 }

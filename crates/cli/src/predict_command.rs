@@ -104,7 +104,7 @@ pub fn run(args: &PredictArgs) -> Result<Predicted, PredictError> {
                             aspect: a.aspect.clone(),
                             term: a.term.clone(),
                             sentiment: a.polarity.name(),
-                            probability: a.probabilities.iter().copied().fold(0f32, f32::max),
+                            probability: a.confidence(),
                         })
                         .collect(),
                 };
