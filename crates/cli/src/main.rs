@@ -1,5 +1,6 @@
 //! `absa-drift`: the command line of the absa-drift pipeline.
 
+mod baseline_command;
 mod dataset;
 mod drift_command;
 mod pandas_csv;
@@ -38,6 +39,10 @@ enum Command {
     /// model, its metrics and its reference profile.
     #[cfg(feature = "train")]
     Train(train_command::TrainArgs),
+    /// Build a baseline from a stream's own processed hours: the monitor
+    /// compares that stream's batches with it instead of the model's
+    /// training reference.
+    Baseline(baseline_command::BaselineArgs),
     /// Score comments from a file (exporter CSV, JSON Lines or Parquet)
     /// with the sentiment model: one JSON object per comment on stdout,
     /// one line per unreadable row on stderr.
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
             }
             other => other.map(drop).map_err(|e| e.to_string()),
         },
+        Command::Baseline(args) => baseline_command::run(&args).map_err(|e| e.to_string()),
         Command::Publish(args) => publish_command::run(&args).map_err(|e| e.to_string()),
     };
     match result {

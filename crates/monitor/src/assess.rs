@@ -98,6 +98,8 @@ pub const QUARANTINE_ERROR: f64 = 0.2;
 /// batch's model, the batch's rows and its word counts.
 pub struct Inputs {
     pub reference: Vec<PredictionRow>,
+    /// What the reference is, in words, for the report.
+    pub reference_source: String,
     pub profile: Profile,
     pub current: Vec<PredictionRow>,
     pub words: BTreeMap<String, u64>,
@@ -160,7 +162,7 @@ pub fn assess(
     inputs: &Inputs,
     options: &DriftOptions,
 ) -> Result<MonitorReport, DriftError> {
-    let Inputs { reference, profile, current, words } = inputs;
+    let Inputs { reference, reference_source, profile, current, words } = inputs;
     let mut insufficient_data = Vec::new();
     // Data drift over every monitored column with enough rows for its test.
     let columns: Vec<&str> = NUMERIC.iter().map(|(n, _)| *n).chain(CATEGORICAL).collect();
@@ -280,6 +282,7 @@ pub fn assess(
         last_comment: batch.ingestion.last_comment.clone(),
         model: batch.model.clone(),
         model_version: batch.model_version,
+        reference: reference_source.clone(),
         reference_rows: reference.len(),
         current_rows: current.len(),
         severity,

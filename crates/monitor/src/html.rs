@@ -35,7 +35,7 @@ pub fn render(report: &MonitorReport, reference: &[PredictionRow], current: &[Pr
 .badge{{color:#fff;background:{badge};padding:.2em .6em;border-radius:.3em;text-transform:uppercase}}.grid{{display:flex;flex-wrap:wrap;gap:1.5em}}
 figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></head><body>
 <h1>Drift report <span class="badge">{severity}</span></h1>
-<p>Batch <code>{batch}</code> of stream <code>{stream}</code>, ingested {dt} {hour}:00 UTC, {span}; model {model} version {version}. {current} current rows against {reference} reference rows.
+<p>Batch <code>{batch}</code> of stream <code>{stream}</code>, ingested {dt} {hour}:00 UTC, {span}; model {model} version {version}. {current} current rows against {reference} rows of the {source}.
 {drifted} of {columns} columns drifted (share {share:.2}; the dataset drifts at {threshold}). Vocabulary JS distance {js:.3}.</p>
 <p>Languages: {languages}.</p>
 "#,
@@ -53,6 +53,7 @@ figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></
         version = report.model_version,
         current = report.current_rows,
         reference = report.reference_rows,
+        source = escape(&report.reference),
         drifted = d.number_of_drifted_columns,
         columns = d.number_of_columns,
         share = d.share_of_drifted_columns,

@@ -78,7 +78,7 @@ impl Monitor {
     ) -> Result<(MonitorReport, Verdict), MonitorError> {
         let (hour, inputs) = load(store, models, batch).await?;
         let report = assess(batch, hour, &inputs, &self.options)?;
-        let verdict = write(store, hour, &report, &inputs).await?;
+        let verdict = write(store, hour, &report, &inputs, batch).await?;
         Ok((report, verdict))
     }
 }
@@ -98,9 +98,18 @@ async fn load<S: ObjectStore, M: ObjectStore>(
         .ok_or_else(|| MonitorError::Hour { dt: batch.ingestion.dt.clone(), hour: batch.ingestion.hour.clone() })?;
     let registry = ModelRegistry::new(models);
     let (model, version) = (&batch.model, batch.model_version);
-    let reference =
-        registry.parsed_file(model, version, "reference.parquet", tables::predictions::from_parquet).await?;
-    let profile: Profile = registry.parsed_file(model, version, "profile.json", |b| serde_json::from_slice(b)).await?;
+    // The stream's active baseline for this model version, else the
+    // model's own reference (its training data's test split).
+    let baseline = keys::baseline_name(model, version, &batch.ingestion.stream);
+    let (name, at, reference_source) = match registry.resolve(&baseline, keys::BASELINE_ALIAS).await {
+        Ok(v) => (baseline.clone(), v, format!("baseline {baseline} version {v}")),
+        Err(RegistryError::NoAlias { .. }) => {
+            (model.clone(), version, format!("training reference of {model} version {version}"))
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let reference = registry.parsed_file(&name, at, "reference.parquet", tables::predictions::from_parquet).await?;
+    let profile: Profile = registry.parsed_file(&name, at, "profile.json", |b| serde_json::from_slice(b)).await?;
     let read_err =
         |key: &str, e: &dyn std::fmt::Display| MonitorError::Read { key: key.to_owned(), message: e.to_string() };
     let mut current = Vec::new();
@@ -110,7 +119,7 @@ async fn load<S: ObjectStore, M: ObjectStore>(
     }
     let words: BTreeMap<String, u64> =
         serde_json::from_slice(&store.get(&batch.words_key).await?).map_err(|e| read_err(&batch.words_key, &e))?;
-    Ok((hour, Inputs { reference, profile, current, words }))
+    Ok((hour, Inputs { reference, reference_source, profile, current, words }))
 }
 
 /// Writes the report, its page and the history line; returns the verdict.
@@ -119,6 +128,7 @@ async fn write<S: ObjectStore>(
     hour: BatchHour,
     report: &MonitorReport,
     inputs: &Inputs,
+    batch: &TransformOutput,
 ) -> Result<Verdict, MonitorError> {
     let (report_key, html_key) = keys::report(hour, &report.batch_id);
     store.put(&report_key, serde_json::to_vec_pretty(report).expect("serialisable")).await?;
@@ -153,9 +163,11 @@ async fn write<S: ObjectStore>(
         html_key,
     };
     let history = serde_json::json!({
-        "batch_id": verdict.batch_id, "dt": verdict.dt, "hour": verdict.hour, "severity": verdict.severity,
+        "batch_id": verdict.batch_id, "dt": verdict.dt, "hour": verdict.hour, "stream": verdict.stream,
+        "severity": verdict.severity,
         "share_of_drifted_columns": verdict.share_of_drifted_columns, "drifted_columns": verdict.drifted_columns,
         "rows": report.current_rows, "model_version": report.model_version,
+        "partitions": batch.partitions.iter().map(|p| &p.key).collect::<Vec<_>>(), "words_key": batch.words_key,
     });
     store.put(&keys::history(hour, &report.batch_id), format!("{history}\n").into_bytes()).await?;
     Ok(verdict)

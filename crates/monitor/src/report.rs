@@ -57,6 +57,9 @@ pub struct MonitorReport {
     pub last_comment: Option<String>,
     pub model: String,
     pub model_version: u32,
+    /// What the batch was compared with: the stream's active baseline or
+    /// the model's training reference.
+    pub reference: String,
     pub reference_rows: usize,
     pub current_rows: usize,
     pub severity: Severity,

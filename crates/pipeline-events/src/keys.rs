@@ -54,6 +54,19 @@ pub fn report(hour: BatchHour, batch_id: &str) -> (String, String) {
     (format!("{base}.json"), format!("{base}.html"))
 }
 
+/// Where the monitor's history lines are, one file per batch.
+pub const HISTORY_PREFIX: &str = "history/";
+
+/// The registry name under which a stream's baselines for one model
+/// version are versioned; [`BASELINE_ALIAS`] points at the one in use.
+/// `model` and `stream` must already be safe path segments.
+pub fn baseline_name(model: &str, version: u32, stream: &str) -> String {
+    format!("{model}-v{version}-baseline-{stream}")
+}
+
+/// The alias of the baseline the monitor compares a stream's batches with.
+pub const BASELINE_ALIAS: &str = "active";
+
 pub fn history(hour: BatchHour, batch_id: &str) -> String {
     format!("history/dt={}/{}-{batch_id}.jsonl", hour.dt(), hour.hour())
 }
