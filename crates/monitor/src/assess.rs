@@ -70,6 +70,27 @@ pub fn rows_needed(test: StatTest, categories: usize, threshold: f64) -> usize {
     rows.ceil() as usize
 }
 
+/// The reference rows a χ² test of `reference` against `current` needs by
+/// Cochran's rule on their pooled shares: every category expected at least
+/// once in the reference, and four in five at least five times. A small
+/// reference (a baseline of a few dozen comments) that never saw a category
+/// the batch has would otherwise make any batch "drift". `None` when every
+/// category is in the reference.
+fn cochran_rows(reference: &CategoricalSample, current: &CategoricalSample) -> Option<usize> {
+    let total = (reference.len() + current.len()) as f64;
+    let mut pooled: BTreeMap<&Category, u64> = BTreeMap::new();
+    for (category, n) in reference.counts().iter().chain(current.counts()) {
+        *pooled.entry(category).or_default() += n;
+    }
+    if pooled.keys().all(|c| reference.counts().contains_key(*c)) {
+        return None;
+    }
+    let mut shares: Vec<f64> = pooled.values().map(|n| *n as f64 / total).collect();
+    shares.sort_by(f64::total_cmp);
+    let fifth = shares[shares.len() / 5];
+    Some((1.0 / shares[0]).max(5.0 / fifth).ceil() as usize)
+}
+
 /// The JS distance above which an aspect's sentiment drifts, for `current`
 /// rows of it in the batch against `reference` rows in the profile, when
 /// `tested` aspects are tested in the hour.
@@ -173,8 +194,17 @@ pub fn assess(
         let test = options.stattest.unwrap_or_else(|| default_stattest(column_type, &reference, &current));
         let threshold = options.stattest_threshold.unwrap_or_else(|| test.default_threshold());
         let needed = rows_needed(test, reference.n_unique(), threshold);
+        let reference_needed = match (test, &reference, &current) {
+            (StatTest::ChiSquare | StatTest::Z, Sample::Categorical(r), Sample::Categorical(c)) => {
+                cochran_rows(r, c).filter(|n| reference.len() < *n)
+            }
+            _ => None,
+        };
         if current.len() < needed {
             insufficient_data.push(InsufficientData { test: c.to_owned(), rows: current.len(), needed });
+        } else if let Some(needed) = reference_needed {
+            let test = format!("{c} (reference)");
+            insufficient_data.push(InsufficientData { test, rows: reference.len(), needed });
         } else {
             tested.push(ColumnInput { name: c.to_owned(), column_type, reference, current });
         }
