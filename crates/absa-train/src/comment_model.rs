@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use absa_model::{
-    CommentModelMetadata, Featurizer, LABELS, LinearText, STACK_FEATURES, TextDomain, TextFeatures, XgbModel, argmax,
+    CommentModelMetadata, Featurizer, LinearText, STACK_FEATURES, TextDomain, TextFeatures, XgbModel, argmax,
     calibrated, polarity_of_score, stack_row,
 };
 use serde::Serialize;
@@ -83,7 +83,7 @@ pub fn train_comment_model(
     let features: Vec<TextFeatures> =
         sentences.iter().map(|s| TextFeatures::of(&s.text, domain_of(s.set), linear.buckets)).collect();
     let train: Vec<usize> = (0..sentences.len()).filter(|&i| sentences[i].part == Part::Train).collect();
-    let class = |i: usize| class_of(&sentences[i]);
+    let class = |i: usize| sentences[i].label as usize;
     let mut counts = [0f32; 3];
     for &i in &train {
         counts[class(i)] += 1.0;
@@ -141,7 +141,7 @@ pub fn train_comment_model(
         let predicted: Vec<usize> = probabilities.iter().map(|p| argmax(p)).collect();
         let lexicon: Vec<usize> = test
             .iter()
-            .map(|&i| polarity_index(polarity_of_score(featurizer.comment_lexicon_score(&sentences[i].text))))
+            .map(|&i| polarity_of_score(featurizer.comment_lexicon_score(&sentences[i].text)) as usize)
             .collect();
         sets.insert(
             set,
@@ -173,14 +173,6 @@ fn tree_params(seed: u64, threads: usize) -> BTreeMap<String, String> {
     params.insert("max_depth".into(), "2".into());
     params.insert("eta".into(), "0.05".into());
     params
-}
-
-fn class_of(s: &RatedSentence) -> usize {
-    polarity_index(s.label)
-}
-
-fn polarity_index(p: taxonomy::Polarity) -> usize {
-    LABELS.iter().position(|l| *l == p).expect("a label")
 }
 
 /// The temperature that maximises the likelihood of `rows` (margins,
