@@ -1,5 +1,5 @@
 # absa-drift: the everyday commands. `make help` lists them.
-.PHONY: help run build build-train test fuzz lint fmt fmt-check clippy check-infra bench bench-drift bench-model bench-monitor model lambdas deploy destroy local local-down fixtures venv clean
+.PHONY: help run build build-train test fuzz lint fmt fmt-check clippy check-infra bench bench-drift bench-model bench-monitor detection model lambdas deploy destroy local local-down fixtures venv clean
 
 CARGO ?= cargo
 BIN := target/release/absa-drift
@@ -49,6 +49,9 @@ bench-drift: build venv ## absa-drift against Evidently on 1M + 1M rows (ROWS=..
 
 bench-model: build venv ## Sentiment model throughput: Rust featurise+predict against Python XGBoost predict
 	.venv/bin/python scripts/bench/bench_model.py data/model bench-data/model-bench --runs $(or $(RUNS),3)
+
+detection: build ## How fast each drift scenario alarms and how quiet `none` stays, over 168 simulated hours each (HOURS=..., SCENARIOS=a,b): the README's table
+	python3 scripts/detection/table.py $(BIN) --hours $(or $(HOURS),168) $(if $(SCENARIOS),--scenarios $(SCENARIOS))
 
 bench-monitor: ## One monitor invocation on 100 000 rows, one core: time and peak memory (ROWS=...)
 	$(CARGO) build --release --quiet -p monitor --example bench_monitor

@@ -160,9 +160,9 @@ def function_arn(binary):
     return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:absa-drift-{binary}"
 
 
-def state_machine_definition():
-    """The one ASL document, with the placeholders filled from statemachine/functions.json."""
-    text = (REPO / "statemachine/absa_drift_pipeline.asl.json").read_text()
+def state_machine_definition(document="absa_drift_pipeline.asl.json"):
+    """An ASL document of statemachine/, with the placeholders filled from statemachine/functions.json."""
+    text = (REPO / "statemachine" / document).read_text()
     for placeholder, binary in json.loads((REPO / "statemachine/functions.json").read_text()).items():
         text = text.replace("${" + placeholder + "}", function_arn(binary))
     left = re.findall(r"\$\{[a-z_]+\}", text)
@@ -345,6 +345,7 @@ def main(bin_dir):
         compare_runs(cloud, embedded, verdicts, store, published(moto_url))
 
         concurrent_runs(sfn, s3, machine, moto_url, work, registry, bin_dir, base_env)
+        baseline_and_backfill(sfn, s3, moto_url, front_end.port)
         ok = True
     finally:
         if front_end:
@@ -397,6 +398,61 @@ def concurrent_runs(sfn, s3, machine, moto_url, work, registry, bin_dir, base_en
     check(concurrent == sequential,
           f"{CONCURRENT_RUNS} concurrent runs of {len(files)} hours ({time.time() - started:.0f} s) sent "
           f"{len(concurrent)} alerts, as one sequential run: {concurrent} vs {sequential}")
+
+
+def invoke(front_end_port, binary, payload):
+    """Invokes a function as `aws lambda invoke` would, through the Lambda front end."""
+    url = f"http://127.0.0.1:{front_end_port}/2015-03-31/functions/{urllib.request.quote(function_arn(binary), safe='')}/invocations"
+    req = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=600) as r:
+        check(r.headers.get("X-Amz-Function-Error") is None, f"{binary} {payload}: no function error")
+        return json.load(r)
+
+
+def history_lines(s3, day):
+    lines = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"history/dt={day}/"):
+        for o in page.get("Contents", []):
+            lines[o["Key"]] = json.loads(s3.get_object(Bucket=BUCKET, Key=o["Key"])["Body"].read())
+    return lines
+
+
+def baseline_and_backfill(sfn, s3, moto_url, front_end_port):
+    """In AWS: a baseline built by the monitor function (its `baseline`
+    job) from the first twelve of the concurrent runs' hours, then the
+    backfill state machine (a Distributed Map over the monitor function)
+    monitors all 24 again: every report and history line now names the
+    baseline, and no alert is sent (muted)."""
+    day = CONCURRENT_HOURS[0][:10]
+    before = history_lines(s3, day)
+    check(len(before) >= 24, f"history lines of {day}: {len(before)}")
+    summary = invoke(front_end_port, "monitor", {"baseline": {"from": f"{day}T00", "to": f"{day}T11"}})
+    check(summary["name"] == f"{MODEL}-v1-baseline-default" and summary["batches"] >= 12,
+          f"baseline from the monitor function: {summary}")
+
+    machine = sfn.create_state_machine(
+        name="absa-drift-backfill", definition=state_machine_definition("absa_drift_backfill.asl.json"),
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/absa-drift-states")["stateMachineArn"]
+    messages = len(published(moto_url))
+    started = time.time()
+    arn = sfn.start_execution(stateMachineArn=machine, name="backfill-after-baseline",
+                              input=json.dumps({"from": day, "to": day}))["executionArn"]
+    while (d := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        check(time.time() - started < 600, "the backfill ends within 600 s")
+        time.sleep(0.5)
+    check(d["status"] == "SUCCEEDED", f"backfill: {d['status']} {d.get('error')} {d.get('cause')}")
+    batches = json.loads(d["output"])["batches"]
+    check(len(batches) == len(before), f"backfill: one item per history line ({len(batches)} of {len(before)})")
+    after = history_lines(s3, day)
+    names = {line["reference"] for line in after.values()}
+    check(names == {f"baseline {summary['name']} version {summary['version']}"},
+          f"backfill: every history line now names the baseline {names}")
+    for b in batches:
+        report = json.loads(s3.get_object(Bucket=BUCKET, Key=b["report_key"])["Body"].read())
+        check(report["reference"].startswith("baseline "), f"backfill: {b['report_key']} rewritten")
+    check(len(published(moto_url)) == messages, "backfill: muted, no alert")
+    print(f"backfill on moto's Step Functions engine: {len(batches)} batches in {time.time() - started:.0f} s "
+          f"(Distributed Map, MaxConcurrency 10)")
 
 
 def compare_runs(cloud, embedded, verdicts, store, messages):

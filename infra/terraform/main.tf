@@ -57,11 +57,12 @@ module "functions" {
 }
 
 module "workflow" {
-  source             = "./modules/workflow"
-  name               = local.name
-  definition_file    = "${path.module}/../../statemachine/absa_drift_pipeline.asl.json"
-  function_arns      = { for placeholder, binary in local.functions : placeholder => module.functions.arns[binary] }
-  log_retention_days = var.log_retention_days
+  source                   = "./modules/workflow"
+  name                     = local.name
+  definition_file          = "${path.module}/../../statemachine/absa_drift_pipeline.asl.json"
+  backfill_definition_file = "${path.module}/../../statemachine/absa_drift_backfill.asl.json"
+  function_arns            = { for placeholder, binary in local.functions : placeholder => module.functions.arns[binary] }
+  log_retention_days       = var.log_retention_days
 }
 
 module "schedule" {

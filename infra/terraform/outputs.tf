@@ -13,6 +13,11 @@ output "state_machine_arn" {
   value       = module.workflow.state_machine_arn
 }
 
+output "backfill_state_machine_arn" {
+  description = "Monitor past hours again: aws stepfunctions start-execution --state-machine-arn … --name … --input '{\"from\":\"2026-11-01\",\"to\":\"2026-11-07\"}' (docs/pipeline.md)."
+  value       = module.workflow.backfill_state_machine_arn
+}
+
 output "alert_topic_arn" {
   description = "The SNS topic of drift alerts and pipeline failures."
   value       = module.alerting.topic_arn

@@ -20,7 +20,10 @@ pub fn prediction_rows(model: &SentimentModel, comments: &[&ExportedComment]) ->
                 reply_count: c.reply_count,
                 is_reply: c.reply_to.is_some(),
             };
-            absa_model::prediction_rows(facts, &model.analyze(&c.text))
+            // As extract hands the text on: mentions pseudonymised, which
+            // changes its length.
+            let text = tiktok_export::replace_mentions(&c.text, |_| tiktok_export::mention_pseudonym(&"0".repeat(12)));
+            absa_model::prediction_rows(facts, &model.analyze(&text))
         })
         .collect()
 }

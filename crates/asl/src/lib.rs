@@ -1,10 +1,13 @@
 //! A small interpreter of the Amazon States Language subset the pipeline's
 //! state machine uses, so one JSON document drives both the cloud and the
-//! local run. Supported: `Task`, `Choice` (`Variable` + `StringEquals` or `IsPresent`),
-//! `Pass`, `Succeed`, `Fail`; `InputPath`, `Parameters` (with `.$` keys and
-//! `$$.Execution.Name` / `$$.State.Name`), `ResultSelector`, `ResultPath`,
-//! `OutputPath`, `Retry` and `Catch` with Step Functions' semantics (retry
-//! waits are skipped locally). Anything else is refused before the run
+//! local run. Supported: `Task`, `Choice` (`Variable` + `StringEquals`,
+//! `BooleanEquals` or `IsPresent`), `Pass`, `Succeed`, `Fail`, `Map`
+//! (`ItemsPath`, `ItemSelector` with `$$.Map.Item.Value` / `Index`,
+//! `ItemProcessor`, `ToleratedFailurePercentage`; items run one after the
+//! other, so `MaxConcurrency` only matters in the cloud); `InputPath`,
+//! `Parameters` (with `.$` keys and `$$.Execution.Name` / `$$.State.Name`),
+//! `ResultSelector`, `ResultPath`, `OutputPath`, `Retry` and `Catch` with
+//! Step Functions' semantics (retry waits are skipped locally). Anything else is refused before the run
 //! starts, with the state and field named. A path that is missing at run
 //! time ends the run with an error naming state and path, where Step
 //! Functions fails the execution with `States.Runtime`.
@@ -68,7 +71,16 @@ const STATE_FIELDS: &[&str] = &[
     "Cause",
     "ErrorPath",
     "CausePath",
+    "ItemsPath",
+    "ItemSelector",
+    "ItemProcessor",
+    "MaxConcurrency",
+    "ToleratedFailurePercentage",
+    "Label",
 ];
+
+/// A Map item's processor: its own states, run once per item.
+const PROCESSOR_FIELDS: &[&str] = &["Comment", "ProcessorConfig", "StartAt", "States"];
 
 /// Refuses documents that use what this interpreter does not implement.
 pub fn validate(doc: &Value) -> Result<(), WorkflowError> {
@@ -80,7 +92,7 @@ pub fn validate(doc: &Value) -> Result<(), WorkflowError> {
     for (name, s) in states {
         let unsupported = |field: &str| WorkflowError::Unsupported { state: name.clone(), field: field.to_owned() };
         let kind = s["Type"].as_str().unwrap_or_default();
-        if !["Task", "Choice", "Pass", "Succeed", "Fail"].contains(&kind) {
+        if !["Task", "Choice", "Pass", "Succeed", "Fail", "Map"].contains(&kind) {
             return Err(unsupported(&format!("Type '{kind}'")));
         }
         for field in s.as_object().into_iter().flat_map(|o| o.keys()) {
@@ -90,10 +102,22 @@ pub fn validate(doc: &Value) -> Result<(), WorkflowError> {
         }
         for c in s["Choices"].as_array().into_iter().flatten() {
             for field in c.as_object().into_iter().flat_map(|o| o.keys()) {
-                if !["Variable", "StringEquals", "IsPresent", "Next"].contains(&field.as_str()) {
+                if !["Variable", "StringEquals", "BooleanEquals", "IsPresent", "Next"].contains(&field.as_str()) {
                     return Err(unsupported(&format!("Choice rule {field}")));
                 }
             }
+        }
+        if kind == "Map" {
+            let processor = &s["ItemProcessor"];
+            for field in processor.as_object().into_iter().flat_map(|o| o.keys()) {
+                if !PROCESSOR_FIELDS.contains(&field.as_str()) {
+                    return Err(unsupported(&format!("ItemProcessor.{field}")));
+                }
+            }
+            validate(processor).map_err(|e| match e {
+                WorkflowError::Invalid(why) => WorkflowError::Invalid(format!("state '{name}': ItemProcessor: {why}")),
+                other => other,
+            })?;
         }
         check_transitions(name, s, kind, states)?;
     }
@@ -110,8 +134,8 @@ fn check_transitions(name: &str, s: &Value, kind: &str, states: &Map<String, Val
         None => invalid(format!("{field} is not a state name")),
     };
     match kind {
-        "Task" | "Pass" if s["End"] == true => {}
-        "Task" | "Pass" => target("Next", &s["Next"])?,
+        "Task" | "Pass" | "Map" if s["End"] == true => {}
+        "Task" | "Pass" | "Map" => target("Next", &s["Next"])?,
         "Choice" => {
             let rules = s["Choices"].as_array().filter(|r| !r.is_empty());
             let Some(rules) = rules else { return invalid("Choices must be a non-empty list".into()) };
@@ -133,15 +157,20 @@ fn check_transitions(name: &str, s: &Value, kind: &str, states: &Map<String, Val
 struct Context<'a> {
     execution: &'a str,
     state: &'a str,
+    /// In a Map's `ItemSelector`: the item's index and value.
+    item: Option<(usize, &'a Value)>,
 }
 
-/// `$`, `$.a.b`, `$$.Execution.Name`, `$$.State.Name`.
+/// `$`, `$.a.b`, `$$.Execution.Name`, `$$.State.Name`, `$$.Map.Item.Value`,
+/// `$$.Map.Item.Index`.
 fn read(path: &str, input: &Value, ctx: &Context) -> Result<Value, String> {
     if let Some(rest) = path.strip_prefix("$$.") {
-        return match rest {
-            "Execution.Name" => Ok(json!(ctx.execution)),
-            "State.Name" => Ok(json!(ctx.state)),
-            other => Err(format!("context field '{other}' is not supported")),
+        return match (rest, ctx.item) {
+            ("Execution.Name", _) => Ok(json!(ctx.execution)),
+            ("State.Name", _) => Ok(json!(ctx.state)),
+            ("Map.Item.Value", Some((_, value))) => Ok(value.clone()),
+            ("Map.Item.Index", Some((index, _))) => Ok(json!(index)),
+            (other, _) => Err(format!("context field '{other}' is not supported here")),
         };
     }
     let rest = path.strip_prefix('$').ok_or("a path starts with $")?;
@@ -222,7 +251,7 @@ pub fn execute(
         count_event(&name)?;
         visited.push(name.clone());
         let s = &states[&name]; // validated: every transition leads to a state
-        let ctx = Context { execution, state: &name };
+        let ctx = Context { execution, state: &name, item: None };
         let path_err =
             |path: &str, reason: String| WorkflowError::Path { state: name.clone(), path: path.to_owned(), reason };
         let field = |f: &str, default: &'static str| s[f].as_str().unwrap_or(default).to_owned();
@@ -257,7 +286,13 @@ pub fn execute(
                         Some(present) => value.is_ok() == present,
                         // Step Functions fails the execution (States.Runtime, which
                         // no Catch takes) when a comparison's path is missing.
-                        None => value.map_err(|r| path_err(variable, r))?.as_str() == c["StringEquals"].as_str(),
+                        None => {
+                            let value = value.map_err(|r| path_err(variable, r))?;
+                            match c.get("BooleanEquals") {
+                                Some(expected) => value.as_bool().is_some() && &value == expected,
+                                None => value.as_str() == c["StringEquals"].as_str(),
+                            }
+                        }
                     };
                     if matched {
                         next = c["Next"].clone();
@@ -271,6 +306,7 @@ pub fn execute(
                 continue;
             }
             "Pass" => Ok(s.get("Result").cloned().unwrap_or(effective)),
+            "Map" => map(s, &effective, &ctx, invoker, visited).map_err(|r| path_err(&r.0, r.1))?,
             _ => {
                 let resource = s["Resource"].as_str().ok_or_else(|| path_err("Resource", "missing".into()))?;
                 let mut attempts: BTreeMap<usize, u64> = BTreeMap::new();
@@ -325,6 +361,53 @@ pub fn execute(
             }
         }
     }
+}
+
+/// What a `Map` state fails with when more items failed than it tolerates.
+pub const TOLERATED_FAILURE_EXCEEDED: &str = "States.ExceedToleratedFailureThreshold";
+
+/// Runs a `Map` state's processor once per item, in order. The result is the
+/// items' outputs in item order, a failed item's as `{"Error", "Cause"}`;
+/// the state fails when the share of failed items exceeds
+/// `ToleratedFailurePercentage` (0 unless set). An `Err` names the field
+/// and why it cannot be evaluated.
+fn map(
+    s: &Value,
+    input: &Value,
+    ctx: &Context,
+    invoker: &mut dyn Invoker,
+    visited: &mut Vec<String>,
+) -> Result<Result<Value, TaskFailure>, (String, String)> {
+    let items_path = s["ItemsPath"].as_str().unwrap_or("$");
+    let items = read(items_path, input, ctx).map_err(|r| (items_path.to_owned(), r))?;
+    let items = items.as_array().ok_or_else(|| (items_path.to_owned(), "not a list".to_owned()))?;
+    let processor = &s["ItemProcessor"];
+    let mut outputs = Vec::with_capacity(items.len());
+    let mut failed = 0;
+    for (index, item) in items.iter().enumerate() {
+        let item_ctx = Context { item: Some((index, item)), ..*ctx };
+        let item_input = match s.get("ItemSelector") {
+            Some(t) => template(t, input, &item_ctx).map_err(|r| ("ItemSelector".to_owned(), r))?,
+            None => item.clone(),
+        };
+        let child = format!("{}:{index}", ctx.execution);
+        match execute(processor, item_input, &child, invoker, visited) {
+            Ok(Outcome::Succeeded(out)) => outputs.push(out),
+            Ok(Outcome::Failed(f)) => {
+                failed += 1;
+                outputs.push(json!({ "Error": f.error, "Cause": f.cause }));
+            }
+            Err(e) => return Err(("ItemProcessor".to_owned(), e.to_string())),
+        }
+    }
+    let tolerated = s["ToleratedFailurePercentage"].as_f64().unwrap_or(0.0);
+    if failed > 0 && failed as f64 * 100.0 > tolerated * items.len() as f64 {
+        return Ok(Err(TaskFailure {
+            error: TOLERATED_FAILURE_EXCEEDED.to_owned(),
+            cause: format!("{failed} of {} items failed; {tolerated} % tolerated", items.len()),
+        }));
+    }
+    Ok(Ok(Value::Array(outputs)))
 }
 
 #[cfg(test)]
@@ -435,7 +518,7 @@ mod tests {
     #[test]
     fn what_the_runner_does_not_implement_is_refused_before_running() {
         let mut doc = pipeline();
-        doc["States"]["NoDrift"]["Type"] = json!("Map");
+        doc["States"]["NoDrift"]["Type"] = json!("Parallel");
         assert!(matches!(validate(&doc), Err(WorkflowError::Unsupported { state, .. }) if state == "NoDrift"));
         let mut doc = pipeline();
         doc["States"]["DriftOrNot"]["Choices"][0]["NumericGreaterThan"] = json!(1);
@@ -475,5 +558,73 @@ mod tests {
         failing.failures = vec![("extract", failure("States.Timeout")); MAX_EVENTS + 1];
         let err = execute(&doc, json!({"key": "k"}), "r", &mut failing, &mut vec![]).unwrap_err();
         assert!(matches!(err, WorkflowError::TooLong { ref state } if state == "Extract"), "{err}");
+    }
+
+    fn backfill() -> Value {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../statemachine/absa_drift_backfill.asl.json");
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// The monitor plans three batches and answers each with `severity`;
+    /// the batches named in `failing` fail.
+    struct Past {
+        severity: &'static str,
+        failing: Vec<&'static str>,
+        calls: Vec<(String, Value)>,
+    }
+
+    impl Invoker for Past {
+        fn invoke(&mut self, resource: &str, input: Value) -> Result<Value, TaskFailure> {
+            self.calls.push((resource.to_owned(), input.clone()));
+            if input.get("plan_backfill").is_some() {
+                return Ok(json!({"history_keys": ["h/a", "h/b", "h/c"], "alert": input["plan_backfill"]["alert"]}));
+            }
+            if resource == "${alert_function_arn}" {
+                return Ok(json!({"sent": true}));
+            }
+            let key = input["remonitor"]["history_key"].as_str().unwrap();
+            if self.failing.iter().any(|f| key.ends_with(f)) {
+                return Err(failure("MonitorError"));
+            }
+            Ok(json!({"batch_id": key, "dt": "2026-11-01", "hour": "00", "severity": self.severity, "report_key": "r"}))
+        }
+    }
+
+    #[test]
+    fn a_map_runs_its_processor_per_item_with_the_item_in_context() {
+        let mut past = Past { severity: "alarm", failing: vec![], calls: vec![] };
+        let input = json!({"from": "2026-11-01", "to": "2026-11-01", "alert": false});
+        let Outcome::Succeeded(out) = execute(&backfill(), input, "bf", &mut past, &mut vec![]).unwrap() else {
+            panic!()
+        };
+        let batches: Vec<&str> =
+            out["batches"].as_array().unwrap().iter().map(|b| b["batch_id"].as_str().unwrap()).collect();
+        assert_eq!(batches, ["h/a", "h/b", "h/c"], "outputs in item order");
+        assert_eq!(past.calls[1].1, json!({"remonitor": {"history_key": "h/a"}}));
+        assert!(past.calls.iter().all(|(r, _)| r != "${alert_function_arn}"), "muted");
+
+        let mut past = Past { severity: "alarm", failing: vec![], calls: vec![] };
+        let input = json!({"from": "2026-11-01", "to": "2026-11-01", "alert": true});
+        execute(&backfill(), input, "bf", &mut past, &mut vec![]).unwrap();
+        let alerts: Vec<&Value> =
+            past.calls.iter().filter(|(r, _)| r == "${alert_function_arn}").map(|(_, i)| i).collect();
+        assert_eq!(alerts.len(), 3);
+        assert_eq!(alerts[2]["run_id"], "bf:2", "each item runs as its own child execution");
+    }
+
+    #[test]
+    fn a_map_fails_when_more_items_fail_than_it_tolerates() {
+        // One of three is 33 %, over the document's 10 %.
+        let mut past = Past { severity: "ok", failing: vec!["b"], calls: vec![] };
+        let input = json!({"from": "2026-11-01", "to": "2026-11-01"});
+        let out = execute(&backfill(), input.clone(), "bf", &mut past, &mut vec![]).unwrap();
+        assert!(matches!(&out, Outcome::Failed(f) if f.error == TOLERATED_FAILURE_EXCEEDED), "{out:?}");
+        // Tolerated, the failed item's output is its error.
+        let mut doc = backfill();
+        doc["States"]["Remonitor"]["ToleratedFailurePercentage"] = json!(50);
+        let mut past = Past { severity: "ok", failing: vec!["b"], calls: vec![] };
+        let Outcome::Succeeded(out) = execute(&doc, input, "bf", &mut past, &mut vec![]).unwrap() else { panic!() };
+        assert_eq!(out["batches"][1]["Error"], "MonitorError");
+        assert_eq!(out["batches"][2]["severity"], "ok");
     }
 }

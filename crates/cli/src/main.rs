@@ -1,8 +1,10 @@
 //! `absa-drift`: the command line of the absa-drift pipeline.
 
+mod backfill_command;
 mod baseline_command;
 mod dataset;
 mod drift_command;
+mod local_functions;
 mod pandas_csv;
 mod predict_command;
 mod publish_command;
@@ -43,6 +45,10 @@ enum Command {
     /// compares that stream's batches with it instead of the model's
     /// training reference.
     Baseline(baseline_command::BaselineArgs),
+    /// Monitor a range of past hours again (after a baseline or threshold
+    /// change) with the backfill state machine: reports and history lines
+    /// are rewritten, alerts muted unless --alert.
+    Backfill(backfill_command::BackfillArgs),
     /// Score comments from a file (exporter CSV, JSON Lines or Parquet)
     /// with the sentiment model: one JSON object per comment on stdout,
     /// one line per unreadable row on stderr.
@@ -78,6 +84,7 @@ fn main() -> ExitCode {
             other => other.map(drop).map_err(|e| e.to_string()),
         },
         Command::Baseline(args) => baseline_command::run(&args).map_err(|e| e.to_string()),
+        Command::Backfill(args) => backfill_command::run(&args).map(drop).map_err(|e| e.to_string()),
         Command::Publish(args) => publish_command::run(&args).map_err(|e| e.to_string()),
     };
     match result {

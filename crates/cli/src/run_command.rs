@@ -4,25 +4,18 @@
 //! libraries, the object store is a local directory and alerts go to
 //! `<store>/alerts.jsonl`. One execution per hourly batch.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use alert::Alerter;
-use asl::{Invoker, Outcome, TaskFailure, execute};
+use asl::{Outcome, execute};
 use clap::Args;
 use comment_sim::{Generator, HOURLY_START, Scenario, iso_hour, write_exporter_csv};
-use extract::Extractor;
-use monitor::Monitor;
-use pipeline_events::{AlertInput, ExtractInput, Severity, StepError, keys};
-use pipeline_store::{LocalDirStore, LocalNotifier, ModelRegistry, ObjectStore, RegistryError};
+use pipeline_events::{ExtractInput, keys};
+use pipeline_store::{LocalDirStore, ModelRegistry, ObjectStore, RegistryError};
 use serde_json::Value;
 use taxonomy::Taxonomy;
-use transform::Transformer;
 
+use crate::local_functions::LocalFunctions;
 use crate::publish_command::{ALIAS, MODEL};
-/// The store's own pseudonym key, made on first use when
-/// `ABSA_PSEUDONYM_KEY` is not set (dot files are not objects of the store).
-const KEY_FILE: &str = ".pseudonym-key";
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
@@ -79,103 +72,6 @@ pub enum RunError {
     Store(#[from] pipeline_store::StoreError),
 }
 
-/// The four functions of the state machine, run in-process.
-struct LocalFunctions<'a> {
-    runtime: &'a tokio::runtime::Runtime,
-    store: &'a LocalDirStore,
-    extractor: Extractor,
-    transformer: Transformer,
-    monitor: Monitor,
-    alerter: Alerter,
-    notifier: LocalNotifier,
-}
-
-fn failure(error: &str, e: impl std::fmt::Display) -> TaskFailure {
-    TaskFailure { error: error.to_owned(), cause: e.to_string() }
-}
-
-/// A function's own error, as Step Functions reports one from Lambda: the
-/// error type as `Error`, the function's error object as `Cause`.
-fn function_error(e: impl StepError) -> TaskFailure {
-    let cause = serde_json::json!({ "errorType": e.error_type(), "errorMessage": e.to_string() });
-    TaskFailure { error: e.error_type().to_owned(), cause: cause.to_string() }
-}
-
-fn payload<T: serde::de::DeserializeOwned>(input: Value) -> Result<T, TaskFailure> {
-    serde_json::from_value(input)
-        .map_err(|e| failure("States.Runtime", format!("the input does not fit the function: {e}")))
-}
-
-fn result(value: impl serde::Serialize) -> Result<Value, TaskFailure> {
-    Ok(serde_json::to_value(value).expect("serialisable"))
-}
-
-impl Invoker for LocalFunctions<'_> {
-    fn invoke(&mut self, resource: &str, input: Value) -> Result<Value, TaskFailure> {
-        let (rt, store) = (self.runtime, self.store);
-        match resource {
-            "${extract_function_arn}" => {
-                let input: ExtractInput = payload(input)?;
-                result(rt.block_on(self.extractor.run(store, &input)).map_err(function_error)?)
-            }
-            "${transform_function_arn}" => {
-                let input = payload(input)?;
-                result(rt.block_on(self.transformer.run(store, store, &input)).map_err(function_error)?)
-            }
-            "${monitor_function_arn}" => {
-                let input = payload(input)?;
-                let (_, verdict) = rt.block_on(self.monitor.run(store, store, &input)).map_err(function_error)?;
-                result(verdict)
-            }
-            "${alert_function_arn}" => {
-                let input: AlertInput = payload(input)?;
-                result(rt.block_on(self.alerter.run(store, &self.notifier, &input)).map_err(function_error)?)
-            }
-            other => Err(failure("States.Runtime", format!("no local function for resource '{other}'"))),
-        }
-    }
-}
-
-/// The pseudonym key of a local store: `<store>/.pseudonym-key`, 32 random
-/// bytes (hex) made on first use, readable by the owner only and never
-/// printed. A fixed, public key would let anyone reverse the pseudonyms of
-/// known user ids.
-fn store_key(store: &Path) -> Result<String, RunError> {
-    let path = store.join(KEY_FILE);
-    let file_error = |e: std::io::Error| RunError::File { path: path.clone(), message: e.to_string() };
-    match std::fs::read_to_string(&path) {
-        Ok(key) => return Ok(key.trim().to_owned()),
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(file_error(e)),
-        Err(_) => {}
-    }
-    let mut random = [0u8; 32];
-    std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut random)).map_err(file_error)?;
-    let key: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::create_dir_all(store).map_err(file_error)?;
-    // Written whole to a temporary file, then linked into place: a second
-    // run at the same moment sees no key or a whole one, never half of one.
-    let tmp = store.join(format!("{KEY_FILE}.tmp-{}", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(&tmp).and_then(|mut f| f.write_all(key.as_bytes()).and_then(|()| f.sync_all())).map_err(file_error)?;
-    let linked = std::fs::hard_link(&tmp, &path);
-    let _ = std::fs::remove_file(&tmp);
-    match linked {
-        Ok(()) => {}
-        // Another run made it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return store_key(store),
-        Err(e) => return Err(file_error(e)),
-    }
-    println!(
-        "made a pseudonym key for {} in {} (owner-only; set ABSA_PSEUDONYM_KEY to use your own)",
-        store.display(),
-        path.display()
-    );
-    Ok(key)
-}
-
 fn iso_time(time: &str) -> Result<String, String> {
     match pipeline_events::time::parse_iso_time(time) {
         Some(_) => Ok(time.to_owned()),
@@ -197,32 +93,64 @@ fn end_of_hour(name: &str) -> Option<String> {
     pipeline_events::time::parse_iso_time(&end).map(|_| end)
 }
 
+/// The regular files in `dir`, sorted: a symbolic link is not followed (it
+/// could lead to any file on the machine), and every entry left out is said.
+pub fn files_in(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| RunError::File { path: dir.to_owned(), message: e.to_string() })?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| RunError::File { path: dir.to_owned(), message: e.to_string() })?;
+        let skipped = match entry.file_type() {
+            Ok(t) if t.is_file() => {
+                files.push(entry.path());
+                continue;
+            }
+            Ok(t) if t.is_symlink() => "a symbolic link, not followed",
+            Ok(_) => "not a regular file",
+            Err(_) => "its type cannot be read",
+        };
+        eprintln!("absa-drift: skipping {}: {skipped}", crate::printable(&entry.path().display().to_string()));
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// A state-machine document, checked to be one the local runner can run.
+pub fn read_state_machine(path: &Path) -> Result<Value, RunError> {
+    let doc: Value = std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        .map_err(|message| RunError::File { path: path.to_owned(), message })?;
+    asl::validate(&doc)?;
+    Ok(doc)
+}
+
+/// Publishes `model_dir` as the production model when `store` has none yet.
+pub fn publish_if_missing(
+    runtime: &tokio::runtime::Runtime,
+    store: &LocalDirStore,
+    model_dir: &Path,
+) -> Result<(), RunError> {
+    match runtime.block_on(ModelRegistry::new(store).resolve(MODEL, ALIAS)) {
+        Ok(version) => println!("model {MODEL} version {version} ('{ALIAS}' in {})", store.root().display()),
+        Err(RegistryError::NoAlias { .. }) => {
+            let version = runtime.block_on(crate::publish_command::publish(store, model_dir, MODEL, ALIAS))?;
+            println!(
+                "no '{ALIAS}' model in {} yet: published {} as version {version}",
+                store.root().display(),
+                model_dir.display()
+            );
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
 /// Every batch to run, in order.
 fn batches(args: &RunArgs) -> Result<Vec<Batch>, RunError> {
     let read =
         |path: &Path| std::fs::read(path).map_err(|e| RunError::File { path: path.to_owned(), message: e.to_string() });
-    // Regular files only: a symbolic link is not followed (it could lead to
-    // any file on the machine), and every entry left out is said.
-    let files_in = |dir: &Path| -> Result<Vec<PathBuf>, RunError> {
-        let entries =
-            std::fs::read_dir(dir).map_err(|e| RunError::File { path: dir.to_owned(), message: e.to_string() })?;
-        let mut files = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| RunError::File { path: dir.to_owned(), message: e.to_string() })?;
-            let skipped = match entry.file_type() {
-                Ok(t) if t.is_file() => {
-                    files.push(entry.path());
-                    continue;
-                }
-                Ok(t) if t.is_symlink() => "a symbolic link, not followed",
-                Ok(_) => "not a regular file",
-                Err(_) => "its type cannot be read",
-            };
-            eprintln!("absa-drift: skipping {}: {skipped}", crate::printable(&entry.path().display().to_string()));
-        }
-        files.sort();
-        Ok(files)
-    };
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if let Some(input) = &args.input {
         let files = if input.is_dir() { files_in(input)? } else { vec![input.clone()] };
@@ -261,52 +189,13 @@ pub struct RunSummary {
 /// Runs every batch, each as one execution; a failed execution does not
 /// stop the others, and is counted in the summary.
 pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
-    let doc: Value = std::fs::read_to_string(&args.state_machine)
-        .map_err(|e| e.to_string())
-        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-        .map_err(|message| RunError::File { path: args.state_machine.clone(), message })?;
-    asl::validate(&doc)?;
+    let doc = read_state_machine(&args.state_machine)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
     let store = LocalDirStore::new(&args.store);
 
-    match runtime.block_on(ModelRegistry::new(&store).resolve(MODEL, ALIAS)) {
-        Ok(version) => println!("model {MODEL} version {version} ('{ALIAS}' in {})", args.store.display()),
-        Err(RegistryError::NoAlias { .. }) => {
-            let version = runtime.block_on(crate::publish_command::publish(&store, &args.model, MODEL, ALIAS))?;
-            println!(
-                "no '{ALIAS}' model in {} yet: published {} as version {version}",
-                args.store.display(),
-                args.model.display()
-            );
-        }
-        Err(e) => return Err(e.into()),
-    }
+    publish_if_missing(&runtime, &store, &args.model)?;
 
-    let key = match std::env::var("ABSA_PSEUDONYM_KEY") {
-        Ok(key) => key,
-        Err(_) => store_key(&args.store)?,
-    };
-    // As the Lambda: the largest input file, in MB.
-    let max_mb = pipeline_store::env_number("ABSA_MAX_OBJECT_MB", extract::MAX_OBJECT_MB)
-        .map_err(|message| RunError::File { path: "ABSA_MAX_OBJECT_MB".into(), message })?;
-    let mut functions = LocalFunctions {
-        runtime: &runtime,
-        store: &store,
-        extractor: Extractor::new(key.as_bytes())
-            .map_err(|e| RunError::File { path: "ABSA_PSEUDONYM_KEY".into(), message: e.to_string() })?
-            .with_max_object_mb(max_mb),
-        transformer: Transformer::new(MODEL, ALIAS),
-        monitor: Monitor::default(),
-        alerter: Alerter {
-            model: MODEL.into(),
-            // As deployed: warnings are in the reports, history and metrics;
-            // only alarms notify.
-            min_severity: Severity::Alarm,
-            cooldown_hours: 6,
-            report_location: format!("{}/", args.store.display()),
-        },
-        notifier: LocalNotifier { path: args.store.join("alerts.jsonl") },
-    };
+    let mut functions = LocalFunctions::new(&runtime, &store)?;
     let run_token = format!("{}-{}", std::process::id(), pipeline_events::time::unix_now());
     let mut latest_report = None;
     let mut summary = RunSummary { executions: 0, failed: 0 };

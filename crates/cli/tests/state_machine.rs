@@ -110,3 +110,57 @@ fn every_transition_reaches_an_existing_state_and_every_state_is_reachable() {
     assert_eq!(to_alert, BTreeSet::from(["alarm", "warning"]));
     assert_eq!(choice["Default"], "NoDrift");
 }
+
+fn backfill() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../statemachine/absa_drift_backfill.asl.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Every state of `machine` is reached from its StartAt, every transition
+/// leads to one of its states; returns its states.
+fn reachable_states(machine: &Value) -> &serde_json::Map<String, Value> {
+    let states = machine["States"].as_object().unwrap();
+    let mut reached = BTreeSet::from([machine["StartAt"].as_str().unwrap().to_owned()]);
+    let mut frontier: Vec<String> = reached.iter().cloned().collect();
+    while let Some(name) = frontier.pop() {
+        let state = states.get(&name).unwrap_or_else(|| panic!("'{name}' is a state"));
+        for t in targets(state).into_iter().filter(|t| reached.insert(t.clone())) {
+            frontier.push(t);
+        }
+    }
+    assert_eq!(reached, states.keys().cloned().collect(), "no unreachable state");
+    states
+}
+
+#[test]
+fn the_backfill_is_a_bounded_distributed_map_over_the_monitor_function() {
+    let doc = backfill();
+    let states = reachable_states(&doc);
+    let map = &states["Remonitor"];
+    assert_eq!(map["Type"], "Map");
+    assert_eq!(map["ItemProcessor"]["ProcessorConfig"]["Mode"], "DISTRIBUTED");
+    // Bounded: a backfill must not take the Lambda concurrency the hourly runs need.
+    assert!(map["MaxConcurrency"].as_u64().is_some_and(|c| (1..=40).contains(&c)), "MaxConcurrency");
+    assert!(map["ToleratedFailurePercentage"].as_f64().is_some_and(|p| p > 0.0 && p < 50.0));
+    let items = reachable_states(&map["ItemProcessor"]);
+
+    // Every Task, at either level, retries Lambda's transient errors and times out.
+    let mut resources = BTreeSet::new();
+    for (name, s) in states.iter().chain(items.iter()).filter(|(_, s)| s["Type"] == "Task") {
+        resources.insert(s["Resource"].as_str().unwrap().to_owned());
+        assert!(s["TimeoutSeconds"].as_u64().is_some_and(|t| t > 0 && t <= 900), "{name} has a timeout");
+        let errors: BTreeSet<&str> =
+            s["Retry"][0]["ErrorEquals"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+        assert_eq!(errors, TRANSIENT.into_iter().collect(), "{name} retries Lambda's transient errors");
+    }
+    assert!(resources.is_subset(&functions()), "ARNs are placeholders of statemachine/functions.json");
+    assert_eq!(states["PlanBackfill"]["Resource"], "${monitor_function_arn}");
+    assert_eq!(items["MonitorAgain"]["Resource"], "${monitor_function_arn}");
+    // Muted unless asked: the first rule sends a muted item past the alert.
+    let first = &items["AlertOrNot"]["Choices"][0];
+    assert_eq!(
+        (&first["Variable"], &first["BooleanEquals"], &first["Next"]),
+        (&"$.alert".into(), &false.into(), &"Recorded".into())
+    );
+    asl::validate(&doc).expect("the local runner runs it");
+}

@@ -43,7 +43,8 @@ impl Default for DriftOptions {
 }
 
 impl DriftOptions {
-    fn stattest_for(&self, column: &str, column_type: ColumnType) -> Option<StatTest> {
+    /// The configured test of a column, if any: per column, else per type, else for all.
+    pub fn stattest_for(&self, column: &str, column_type: ColumnType) -> Option<StatTest> {
         let by_type = match column_type {
             ColumnType::Numerical => self.num_stattest,
             ColumnType::Categorical => self.cat_stattest,
@@ -51,7 +52,8 @@ impl DriftOptions {
         self.per_column_stattest.get(column).copied().or(by_type).or(self.stattest)
     }
 
-    fn threshold_for(&self, column: &str, column_type: ColumnType) -> Option<f64> {
+    /// The configured threshold of a column, if any, with the same precedence.
+    pub fn threshold_for(&self, column: &str, column_type: ColumnType) -> Option<f64> {
         let by_type = match column_type {
             ColumnType::Numerical => self.num_stattest_threshold,
             ColumnType::Categorical => self.cat_stattest_threshold,

@@ -119,6 +119,11 @@ impl StatTest {
         }
     }
 
+    /// Whether the score is a p-value (else it is a distance).
+    pub fn score_is_p_value(self) -> bool {
+        !matches!(self.rule(), DriftRule::DistanceAtLeast)
+    }
+
     /// Whether `score` means drift at `threshold`. NaN never does.
     pub fn is_drift(self, score: f64, threshold: f64) -> bool {
         match self.rule() {

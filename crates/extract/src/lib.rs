@@ -144,38 +144,13 @@ impl Extractor {
         hex(&mac.finalize().into_bytes())
     }
 
-    /// `text` with every @mention's handle replaced by a stable pseudonym,
-    /// `@u_` and 12 hex digits of the HMAC of the lowercased handle: who is
-    /// mentioned stays linkable across comments, not readable. A mention is
-    /// `@` at the start or after a character that is not part of a word,
-    /// followed by letters, digits, `_` or `.` (a final `.` ends the sentence).
+    /// `text` with every @mention's handle replaced by a stable pseudonym
+    /// ([`tiktok_export::mention_pseudonym`] of the HMAC of the lowercased
+    /// handle): who is mentioned stays linkable across comments, not readable.
     pub fn pseudonymise_mentions(&self, text: &str) -> String {
-        let handle_char = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        let mut previous: Option<char> = None;
-        while let Some(at) = rest.find('@') {
-            let (before, from_at) = rest.split_at(at);
-            out.push_str(before);
-            previous = before.chars().last().or(previous);
-            let after = &from_at[1..];
-            let handle_len = after.find(|c: char| !handle_char(c)).unwrap_or(after.len());
-            let handle = after[..handle_len].trim_end_matches('.');
-            let starts_mention = previous.is_none_or(|c| !c.is_alphanumeric() && c != '_' && c != '.');
-            if starts_mention && handle.chars().any(char::is_alphanumeric) {
-                let digest = self.hmac(format!("@{}", handle.to_lowercase()).as_bytes());
-                out.push_str("@u_");
-                out.push_str(&digest[..12]);
-                rest = &after[handle.len()..];
-                previous = Some('_');
-            } else {
-                out.push('@');
-                rest = after;
-                previous = Some('@');
-            }
-        }
-        out.push_str(rest);
-        out
+        tiktok_export::replace_mentions(text, |handle| {
+            tiktok_export::mention_pseudonym(&self.hmac(format!("@{}", handle.to_lowercase()).as_bytes()))
+        })
     }
 
     fn quarantine_record<'a>(&self, source_key: &'a str, r: &Rejected) -> QuarantineRecord<'a> {

@@ -79,18 +79,27 @@ figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></
         }
         h.push_str("</ul>");
     }
-    h.push_str("<h2>Features</h2><table><tr><th>column</th><th>type</th><th>test</th><th>score</th><th>threshold</th><th>drift</th></tr>");
+    write!(
+        h,
+        "<h2>Features</h2><table><tr><th>column</th><th>type</th><th>test</th><th>score</th><th>threshold</th><th>Evidently</th><th>p (FDR {})</th><th>drift</th></tr>",
+        report.false_discovery_rate
+    )
+    .unwrap();
     for (name, c) in &d.columns {
+        let significance = report.significance.get(name);
+        let drifted = significance.is_some_and(|s| s.significant);
         write!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td{}>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td></tr>",
             escape(name),
             c.column_type,
             c.stattest.display_name(),
             c.drift_score,
             c.stattest_threshold,
-            if c.drift_detected { " class=\"drift\"" } else { "" },
-            if c.drift_detected { "yes" } else { "no" }
+            if c.drift_detected { "flagged" } else { "-" },
+            significance.map_or_else(|| "-".to_owned(), |s| format!("{:.3} ({})", s.p_value, s.method)),
+            if drifted { " class=\"drift\"" } else { "" },
+            if drifted { "yes" } else { "no" }
         )
         .unwrap();
     }

@@ -14,17 +14,23 @@
 //! [`Monitor::run`] loads the inputs, [`assess`]es them (pure), and writes
 //! the report as JSON and as a self-contained HTML page and a line to the
 //! drift history, and returns a small verdict; [`emf_lines`] gives the
-//! CloudWatch metrics.
+//! CloudWatch metrics. [`Monitor::handle`] also does the jobs on past
+//! batches ([`MonitorJob`]): backfills and baselines.
 
 mod assess;
 mod emf;
 mod html;
+mod jobs;
 mod report;
+mod significance;
 
 use std::collections::BTreeMap;
 
 use drift_core::DriftOptions;
-use pipeline_events::{BatchHour, Severity, StepError, TransformOutput, Verdict, keys};
+use pipeline_events::{
+    BackfillPlan, BaselineSummary, BatchHour, MonitorJob, MonitorRequest, Severity, StepError, TransformOutput,
+    Verdict, keys,
+};
 use pipeline_store::{ModelRegistry, ObjectStore, RegistryError, StoreError};
 use tables::profile::Profile;
 
@@ -33,9 +39,11 @@ pub use assess::{
     VOCABULARY_MIN_WORDS, VOCABULARY_WARNING, aspect_sentiment_threshold, assess, rows_needed,
 };
 pub use emf::{MetricDetail, NAMESPACE, emf_lines};
+pub use jobs::{baseline_from, build_baseline};
 pub use report::{
     ConstraintSeverity, ConstraintViolation, InsufficientData, LanguageMix, MonitorReport, PredictionDrift, TextDrift,
 };
+pub use significance::{FALSE_DISCOVERY_RATE, RESAMPLES, Significance, benjamini_hochberg};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
@@ -51,6 +59,10 @@ pub enum MonitorError {
     Hour { dt: String, hour: String },
     #[error("drift: {0}")]
     Drift(#[from] drift_core::DriftError),
+    #[error("{0}")]
+    Range(String),
+    #[error("no batch of {0}: run the pipeline on those hours first")]
+    NoBatch(String),
 }
 
 impl StepError for MonitorError {
@@ -80,6 +92,52 @@ impl Monitor {
         let report = assess(batch, hour, &inputs, &self.options)?;
         let verdict = write(store, hour, &report, &inputs, batch).await?;
         Ok((report, verdict))
+    }
+}
+
+/// What [`Monitor::handle`] answers.
+pub enum Answer {
+    /// A batch monitored, fresh or again: its report (for the metrics) and verdict.
+    Monitored(Box<MonitorReport>, Verdict),
+    Plan(BackfillPlan),
+    Baseline(BaselineSummary),
+}
+
+impl Answer {
+    /// What the function returns to the workflow.
+    pub fn output(&self) -> serde_json::Value {
+        match self {
+            Answer::Monitored(_, verdict) => serde_json::to_value(verdict),
+            Answer::Plan(plan) => serde_json::to_value(plan),
+            Answer::Baseline(summary) => serde_json::to_value(summary),
+        }
+        .expect("serialisable")
+    }
+}
+
+impl Monitor {
+    /// Does what `request` asks: monitors a batch, or does a job on past
+    /// batches (their data in `store`, baselines in the registry in `models`).
+    pub async fn handle<S: ObjectStore, M: ObjectStore>(
+        &self,
+        store: &S,
+        models: &M,
+        request: &MonitorRequest,
+    ) -> Result<Answer, MonitorError> {
+        let monitored = |(report, verdict)| Answer::Monitored(Box::new(report), verdict);
+        Ok(match request {
+            MonitorRequest::Batch(batch) => monitored(self.run(store, models, batch).await?),
+            MonitorRequest::Job(MonitorJob::Remonitor { history_key }) => {
+                let batch = jobs::recorded_input(store, history_key).await?;
+                monitored(self.run(store, models, &batch).await?)
+            }
+            MonitorRequest::Job(MonitorJob::PlanBackfill(range)) => {
+                Answer::Plan(jobs::plan_backfill(store, range).await?)
+            }
+            MonitorRequest::Job(MonitorJob::Baseline(range)) => {
+                Answer::Baseline(jobs::build_baseline(store, models, range).await?)
+            }
+        })
     }
 }
 
@@ -137,7 +195,7 @@ async fn write<S: ObjectStore>(
         .data_drift
         .columns
         .iter()
-        .filter(|(_, d)| d.drift_detected)
+        .filter(|(n, _)| report.significance.get(n.as_str()).is_some_and(|s| s.significant))
         .map(|(n, _)| n.clone())
         .chain(
             report
@@ -166,8 +224,10 @@ async fn write<S: ObjectStore>(
         "batch_id": verdict.batch_id, "dt": verdict.dt, "hour": verdict.hour, "stream": verdict.stream,
         "severity": verdict.severity,
         "share_of_drifted_columns": verdict.share_of_drifted_columns, "drifted_columns": verdict.drifted_columns,
-        "rows": report.current_rows, "model_version": report.model_version,
-        "partitions": batch.partitions.iter().map(|p| &p.key).collect::<Vec<_>>(), "words_key": batch.words_key,
+        "rows": report.current_rows, "model_version": report.model_version, "reference": report.reference,
+        "report_key": verdict.report_key,
+        // What a backfill or a baseline needs to find the batch again.
+        "input": batch,
     });
     store.put(&keys::history(hour, &report.batch_id), format!("{history}\n").into_bytes()).await?;
     Ok(verdict)

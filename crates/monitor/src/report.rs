@@ -7,6 +7,8 @@ use drift_core::{ColumnDrift, DriftReport};
 use pipeline_events::{Counts, Severity};
 use serde::{Deserialize, Serialize};
 
+use crate::significance::Significance;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConstraintViolation {
     pub constraint_check_type: String,
@@ -66,6 +68,11 @@ pub struct MonitorReport {
     pub severity_reasons: Vec<String>,
     /// Per-column results with Evidently's `DataDriftTable` field names.
     pub data_drift: DriftReport,
+    /// The false-discovery rate controlled across the tested columns.
+    pub false_discovery_rate: f64,
+    /// Every column Evidently flags: its p-value and whether the drift is
+    /// significant (only those count for the severity).
+    pub significance: BTreeMap<String, Significance>,
     pub prediction_drift: PredictionDrift,
     pub text_drift: TextDrift,
     pub constraint_violations: Vec<ConstraintViolation>,

@@ -13,8 +13,9 @@ pub mod messages;
 pub mod time;
 
 pub use messages::{
-    AlertInput, AlertOutput, Counts, DEFAULT_STREAM, ExtractInput, ExtractOutput, Failure, Ingestion, Partition,
-    PredictionPartition, Severity, TransformOutput, Verdict,
+    AlertInput, AlertOutput, BackfillPlan, BaselineSummary, Counts, DEFAULT_STREAM, ExtractInput, ExtractOutput,
+    Failure, HourRange, Ingestion, MonitorJob, MonitorRequest, Partition, PredictionPartition, Severity,
+    TransformOutput, Verdict,
 };
 pub use time::BatchHour;
 

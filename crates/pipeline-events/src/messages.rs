@@ -123,6 +123,100 @@ pub struct TransformOutput {
     pub extract_counts: Counts,
 }
 
+/// What the monitor function is asked to do: monitor a freshly scored
+/// batch (the pipeline's `Monitor` state), or one of the jobs on past
+/// batches, each an object with one field named after it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum MonitorRequest {
+    Batch(TransformOutput),
+    Job(MonitorJob),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum MonitorJob {
+    /// List the batches of a stream in a range of hours, for a backfill to
+    /// monitor again ([`BackfillPlan`]).
+    PlanBackfill(HourRange),
+    /// Monitor a past batch again, by its history line, against the
+    /// stream's baseline and the thresholds of today; rewrites its report
+    /// and history line ([`Verdict`]).
+    Remonitor { history_key: String },
+    /// Build a stream's baseline from its batches in a range of hours and
+    /// make it the stream's active one ([`BaselineSummary`]).
+    Baseline(HourRange),
+}
+
+/// Which variant is meant is told by the fields, so a malformed batch gets
+/// the batch's own error message, not serde's "did not match any variant".
+impl<'de> Deserialize<'de> for MonitorRequest {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(d)?;
+        let is_job = value.as_object().is_some_and(|o| {
+            o.len() == 1 && ["plan_backfill", "remonitor", "baseline"].iter().any(|k| o.contains_key(*k))
+        });
+        if is_job {
+            serde_json::from_value(value).map(MonitorRequest::Job).map_err(D::Error::custom)
+        } else {
+            serde_json::from_value(value).map(MonitorRequest::Batch).map_err(D::Error::custom)
+        }
+    }
+}
+
+/// A stream's batches whose ingestion hours are in `from..=to`, each bound
+/// `YYYY-MM-DDTHH` or `YYYY-MM-DD` (a date: its first hour for `from`, its
+/// last for `to`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HourRange {
+    pub from: String,
+    pub to: String,
+    #[serde(default = "default_stream")]
+    pub stream: String,
+    /// For a backfill: whether its alarms and warnings go to the alert
+    /// step (muted by default: the past is rarely news).
+    #[serde(default)]
+    pub alert: bool,
+}
+
+impl HourRange {
+    /// The first and last hour; an error says which bound is wrong.
+    pub fn hours(&self) -> Result<(BatchHour, BatchHour), String> {
+        let bound = |text: &str, last| {
+            BatchHour::from_bound(text, last)
+                .ok_or_else(|| format!("'{text}' is not an hour: use YYYY-MM-DD or YYYY-MM-DDTHH"))
+        };
+        let (from, to) = (bound(&self.from, false)?, bound(&self.to, true)?);
+        if from > to {
+            return Err(format!("from {} is after to {}", self.from, self.to));
+        }
+        Ok((from, to))
+    }
+}
+
+/// The batches a backfill monitors again: their history keys, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackfillPlan {
+    pub history_keys: Vec<String>,
+    /// [`HourRange::alert`], carried to every item.
+    pub alert: bool,
+}
+
+/// A baseline built and made active.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    /// Its registry name ([`crate::keys::baseline_name`]) and version.
+    pub name: String,
+    pub version: u32,
+    pub batches: usize,
+    pub rows: usize,
+    pub comments: usize,
+    /// What it was built from, as reports name it.
+    pub source: String,
+}
+
 /// How worried to be; the monitor's rules decide, the alert step and the
 /// state machine's `Choice` act on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -111,6 +111,15 @@ impl BatchHour {
         parse_iso_time(time).map(Self::containing)
     }
 
+    /// From a range bound, `YYYY-MM-DDTHH` or `YYYY-MM-DD`: a bare date is
+    /// its first hour, or its last when `last`.
+    pub fn from_bound(text: &str, last: bool) -> Option<Self> {
+        match text.split_once('T') {
+            Some((dt, hour)) => Self::from_partition(dt, hour),
+            None => Self::from_partition(text, if last { "23" } else { "00" }),
+        }
+    }
+
     pub fn hours_since_epoch(self) -> i64 {
         self.index
     }

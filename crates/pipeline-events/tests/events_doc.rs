@@ -1,7 +1,10 @@
 //! Every tagged example in docs/events.md parses into its step's type and
 //! serialises back to the same JSON.
 
-use pipeline_events::{AlertInput, AlertOutput, ExtractInput, ExtractOutput, TransformOutput, Verdict};
+use pipeline_events::{
+    AlertInput, AlertOutput, BackfillPlan, BaselineSummary, ExtractInput, ExtractOutput, MonitorJob, MonitorRequest,
+    TransformOutput, Verdict,
+};
 use serde_json::Value;
 
 fn examples(tag: &str) -> Vec<String> {
@@ -33,6 +36,19 @@ fn every_documented_event_parses() {
     let transformed = round_trips::<TransformOutput>("transform-output", 1);
     assert_eq!(transformed[0].extract_counts, c, "transform passes extract's counts on");
     round_trips::<Verdict>("monitor-verdict", 1);
+    let jobs = round_trips::<MonitorJob>("monitor-job", 3);
+    assert!(matches!(&jobs[1], MonitorJob::Remonitor { .. }));
+    round_trips::<BackfillPlan>("backfill-plan", 1);
+    round_trips::<BaselineSummary>("baseline-summary", 1);
+    // The monitor function tells a job from a batch by its one field.
+    for (text, job) in examples("monitor-job").iter().zip(&jobs) {
+        assert_eq!(serde_json::from_str::<MonitorRequest>(text).unwrap(), MonitorRequest::Job(job.clone()));
+    }
+    let batch = &examples("transform-output")[0];
+    assert_eq!(serde_json::from_str::<MonitorRequest>(batch).unwrap(), MonitorRequest::Batch(transformed[0].clone()));
+    // A malformed batch gets the batch's own error, not "no variant matched".
+    let err = serde_json::from_str::<MonitorRequest>(r#"{"batch_id": "b"}"#).unwrap_err().to_string();
+    assert!(err.contains("missing field"), "{err}");
     round_trips::<AlertInput>("alert-input", 2);
     round_trips::<AlertOutput>("alert-output", 2);
     assert!(

@@ -342,6 +342,46 @@ pub fn wide_encoding(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// `="7226…"` (the exporter's form) or plain digits.
+/// `text` with the handle of every @mention replaced by `replace(handle)`.
+/// A mention is `@` at the start or after a character that is not part of
+/// a word, followed by letters, digits, `_` or `.` (a final `.` ends the
+/// sentence).
+pub fn replace_mentions(text: &str, mut replace: impl FnMut(&str) -> String) -> String {
+    let handle_char = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut previous: Option<char> = None;
+    while let Some(at) = rest.find('@') {
+        let (before, from_at) = rest.split_at(at);
+        out.push_str(before);
+        previous = before.chars().last().or(previous);
+        let after = &from_at[1..];
+        let handle_len = after.find(|c: char| !handle_char(c)).unwrap_or(after.len());
+        let handle = after[..handle_len].trim_end_matches('.');
+        let starts_mention = previous.is_none_or(|c| !c.is_alphanumeric() && c != '_' && c != '.');
+        if starts_mention && handle.chars().any(char::is_alphanumeric) {
+            out.push('@');
+            out.push_str(&replace(handle));
+            rest = &after[handle.len()..];
+            previous = Some('_');
+        } else {
+            out.push('@');
+            rest = after;
+            previous = Some('@');
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The handle that stands for a mentioned user after pseudonymisation:
+/// `u_` and the first 12 hex digits of `digest_hex`. Every pseudonym has
+/// this length, so the training reference (which has no key) can give its
+/// comments the shape extract gives the pipeline's.
+pub fn mention_pseudonym(digest_hex: &str) -> String {
+    format!("u_{}", &digest_hex[..12])
+}
+
 pub fn parse_id(cell: &str) -> Option<u64> {
     let cell = cell.trim();
     let digits = cell.strip_prefix("=\"").and_then(|c| c.strip_suffix('"')).unwrap_or(cell);

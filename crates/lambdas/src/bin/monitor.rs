@@ -1,14 +1,15 @@
-//! The monitor Lambda. Prints the CloudWatch EMF metric lines to stdout
-//! (CloudWatch Logs turns them into `AbsaDrift` metrics) and returns the
-//! verdict.
+//! The monitor Lambda. For a fresh batch, prints the CloudWatch EMF metric
+//! lines to stdout (CloudWatch Logs turns them into `AbsaDrift` metrics)
+//! and returns the verdict; also does the jobs on past batches (a
+//! backfill's plan and items, a baseline: `MonitorJob`).
 //!
 //! Environment: `ABSA_DATA_BUCKET`, `ABSA_MODEL_BUCKET` (default: the data
 //! bucket), `ABSA_DRIFT_SHARE` (default 0.5), `ABSA_METRICS` (`detailed`,
 //! the default, or `summary`: see [`MetricDetail`]).
 
 use lambdas::{S3Store, serve};
-use monitor::{MetricDetail, Monitor, emf_lines};
-use pipeline_events::TransformOutput;
+use monitor::{Answer, MetricDetail, Monitor, emf_lines};
+use pipeline_events::MonitorRequest;
 use pipeline_store::{env_number, env_or, required_env};
 
 #[tokio::main(flavor = "current_thread")]
@@ -24,12 +25,15 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     };
     let (data, models) = (S3Store::from_env(data_bucket).await, S3Store::from_env(model_bucket).await);
     let (monitor, data, models) = (&monitor, &data, &models);
-    serve(move |input: TransformOutput| async move {
-        let (report, verdict) = monitor.run(data, models, &input).await?;
-        for line in emf_lines(&report, detail) {
-            println!("{line}");
+    serve(move |request: MonitorRequest| async move {
+        let answer = monitor.handle(data, models, &request).await?;
+        // Metrics are for the hour being watched, not for a past one monitored again.
+        if let (MonitorRequest::Batch(_), Answer::Monitored(report, _)) = (&request, &answer) {
+            for line in emf_lines(report, detail) {
+                println!("{line}");
+            }
         }
-        Ok::<_, monitor::MonitorError>(verdict)
+        Ok::<_, monitor::MonitorError>(answer.output())
     })
     .await
 }

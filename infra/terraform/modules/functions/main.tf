@@ -86,9 +86,11 @@ locals {
       write = ["${local.data}/predictions/*"]
       list  = [local.data, local.model]
     }
+    # history/ is read back by backfills and baselines; a baseline is
+    # published to the registry under its own name (keys::baseline_name).
     monitor = {
-      read  = ["${local.data}/predictions/*", "${local.model}/models/*"]
-      write = ["${local.data}/reports/*", "${local.data}/history/*"]
+      read  = ["${local.data}/predictions/*", "${local.data}/history/*", "${local.model}/models/*"]
+      write = ["${local.data}/reports/*", "${local.data}/history/*", "${local.model}/models/*-baseline-*"]
       list  = [local.data, local.model]
     }
     alert = {

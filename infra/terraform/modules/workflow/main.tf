@@ -1,11 +1,17 @@
-# The state machine, from the same ASL document the local runner executes,
-# with a role that may invoke the four functions and nothing else.
+# The state machines, from the same ASL documents the local runner executes:
+# the hourly pipeline, and the backfill that monitors past hours again
+# (a Distributed Map whose child executions it may start and stop), with a
+# role that may invoke the four functions and nothing else.
 
 variable "name" {
   type = string
 }
 
 variable "definition_file" {
+  type = string
+}
+
+variable "backfill_definition_file" {
   type = string
 }
 
@@ -33,11 +39,33 @@ resource "aws_iam_role" "states" {
   assume_role_policy = data.aws_iam_policy_document.assume.json
 }
 
+data "aws_caller_identity" "current" {}
+data "aws_region" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  # Built from its name: the role's policy cannot refer to the resource it
+  # lets run (a cycle).
+  backfill_name = "${var.name}-backfill"
+  states_arn    = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
+}
+
 data "aws_iam_policy_document" "states" {
   statement {
     sid       = "InvokeTheFour"
     actions   = ["lambda:InvokeFunction"]
     resources = values(var.function_arns)
+  }
+  # A Distributed Map runs its items as child executions of its own state machine.
+  statement {
+    sid       = "BackfillChildExecutions"
+    actions   = ["states:StartExecution"]
+    resources = ["${local.states_arn}:stateMachine:${local.backfill_name}"]
+  }
+  statement {
+    sid       = "BackfillChildExecutionState"
+    actions   = ["states:DescribeExecution", "states:StopExecution"]
+    resources = ["${local.states_arn}:execution:${local.backfill_name}/*"]
   }
   # Step Functions' log delivery works through these account-level calls.
   statement {
@@ -84,6 +112,29 @@ resource "aws_sfn_state_machine" "pipeline" {
   }
 
   depends_on = [aws_iam_role_policy.states]
+}
+
+resource "aws_sfn_state_machine" "backfill" {
+  name       = local.backfill_name
+  role_arn   = aws_iam_role.states.arn
+  type       = "STANDARD"
+  definition = templatefile(var.backfill_definition_file, var.function_arns)
+
+  logging_configuration {
+    log_destination        = "${aws_cloudwatch_log_group.states.arn}:*"
+    include_execution_data = true
+    level                  = "ERROR"
+  }
+
+  tracing_configuration {
+    enabled = true
+  }
+
+  depends_on = [aws_iam_role_policy.states]
+}
+
+output "backfill_state_machine_arn" {
+  value = aws_sfn_state_machine.backfill.arn
 }
 
 output "state_machine_arn" {

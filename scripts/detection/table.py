@@ -1,0 +1,93 @@
+"""`make detection`: how fast each bundled drift scenario is caught, and how
+quiet `none` stays, over simulated hours through the whole local pipeline.
+
+For each scenario, `absa-drift run --scenario S --hours H --from-hour F`
+on a fresh store; the severities come from the monitor's history lines.
+Printed as a Markdown table (the README's), one row per scenario:
+hours from the scenario's start to its first alarm, the share of hours
+alarmed from the start on, and the warnings and alarms before the start.
+`none` has no start: its row counts every hour.
+
+Python's standard library only: anyone with the release binary can run it.
+
+usage: table.py BINARY [--hours 168] [--from-hour 24] [--scenarios a,b]
+                [--reasons]
+"""
+
+import argparse
+import collections
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ["none", "aspect_mix", "sentiment_flip", "new_slang", "spam_bots", "language_mix", "length_shift"]
+
+
+def history(store):
+    """(hour index from the first batch, severity, report key) per batch, in order."""
+    lines = [json.loads(p.read_text()) for p in sorted((store / "history").rglob("*.jsonl"))]
+    lines.sort(key=lambda h: (h["dt"], h["hour"]))
+    return [(i, h["severity"], h["report_key"] if "report_key" in h else None) for i, h in enumerate(lines)]
+
+
+def reasons_of(store):
+    """How often each severity reason (its words, without figures) occurred."""
+    seen = collections.Counter()
+    for p in (store / "reports").rglob("*.json"):
+        for r in json.loads(p.read_text())["severity_reasons"]:
+            seen[r.split(" (")[0].split(":")[0]] += 1
+    return seen
+
+
+def run(binary, scenario, hours, from_hour, store):
+    subprocess.run(
+        [binary, "run", "--store", str(store), "--scenario", scenario, "--hours", str(hours),
+         "--from-hour", str(from_hour)],
+        check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
+    )
+    return history(store)
+
+
+def row(scenario, severities, from_hour):
+    start = 0 if scenario == "none" else from_hour
+    before = [s for i, s, _ in severities if i < start]
+    after = [(i, s) for i, s, _ in severities if i >= start]
+    first_alarm = next((i - start for i, s in after if s == "alarm"), None)
+    alarmed = sum(s == "alarm" for _, s in after)
+    warned = sum(s == "warning" for _, s in after)
+    if scenario == "none":
+        return (f"| none | – | {alarmed} alarms, {warned} warnings in {len(after)} hours "
+                f"({warned / len(after):.0%} warning hours) | – |")
+    first = "never" if first_alarm is None else f"{first_alarm + 1}"
+    return (f"| {scenario} | {first} | {alarmed / len(after):.0%} of {len(after)} | "
+            f"{before.count('warning')} warnings, {before.count('alarm')} alarms in {len(before)} hours |")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("binary")
+    p.add_argument("--hours", type=int, default=168)
+    p.add_argument("--from-hour", type=int, default=24)
+    p.add_argument("--scenarios", default=",".join(SCENARIOS))
+    p.add_argument("--reasons", action="store_true", help="also print what the warnings and alarms said")
+    args = p.parse_args()
+    binary = str(Path(args.binary).resolve())
+    print(f"{args.hours} simulated hours of 400 comments per scenario, scenarios from hour {args.from_hour}; "
+          "the training reference\n")
+    print("| scenario | hours from its start to the first alarm | hours alarmed from the start | before the start |")
+    print("|---|---|---|---|")
+    for scenario in args.scenarios.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            store = Path(tmp)
+            severities = run(binary, scenario, args.hours, args.from_hour, store)
+            print(row(scenario, severities, args.from_hour), flush=True)
+            if args.reasons:
+                for reason, n in reasons_of(store).most_common():
+                    print(f"  {n:4d}  {reason}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
