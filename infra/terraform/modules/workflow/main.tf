@@ -46,7 +46,7 @@ data "aws_partition" "current" {}
 locals {
   # Built from its name: the role's policy cannot refer to the resource it
   # lets run (a cycle).
-  backfill_name = "${var.name}-backfill"
+  backfill_name = "${var.name}-backfill" # as aws_sfn_state_machine.this["backfill"] is named
   states_arn    = "arn:${data.aws_partition.current.partition}:states:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
 }
 
@@ -91,15 +91,24 @@ resource "aws_iam_role_policy" "states" {
 
 resource "aws_cloudwatch_log_group" "states" {
   # checkov:skip=CKV_AWS_158: CloudWatch's own encryption; a customer KMS key costs more than this deployment.
+  # checkov:skip=CKV_AWS_338: a year of logs for an hourly job costs more than the job; the retention is var.log_retention_days.
   name              = "/aws/vendedlogs/states/${var.name}"
   retention_in_days = var.log_retention_days
 }
 
-resource "aws_sfn_state_machine" "pipeline" {
-  name       = "${var.name}-pipeline"
+locals {
+  definitions = {
+    pipeline = var.definition_file
+    backfill = var.backfill_definition_file
+  }
+}
+
+resource "aws_sfn_state_machine" "this" {
+  for_each   = local.definitions
+  name       = "${var.name}-${each.key}"
   role_arn   = aws_iam_role.states.arn
   type       = "STANDARD"
-  definition = templatefile(var.definition_file, var.function_arns)
+  definition = templatefile(each.value, var.function_arns)
 
   logging_configuration {
     log_destination        = "${aws_cloudwatch_log_group.states.arn}:*"
@@ -114,33 +123,20 @@ resource "aws_sfn_state_machine" "pipeline" {
   depends_on = [aws_iam_role_policy.states]
 }
 
-resource "aws_sfn_state_machine" "backfill" {
-  name       = local.backfill_name
-  role_arn   = aws_iam_role.states.arn
-  type       = "STANDARD"
-  definition = templatefile(var.backfill_definition_file, var.function_arns)
-
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.states.arn}:*"
-    include_execution_data = true
-    level                  = "ERROR"
-  }
-
-  tracing_configuration {
-    enabled = true
-  }
-
-  depends_on = [aws_iam_role_policy.states]
+# Deployments from before the backfill keep their pipeline state machine.
+moved {
+  from = aws_sfn_state_machine.pipeline
+  to   = aws_sfn_state_machine.this["pipeline"]
 }
 
 output "backfill_state_machine_arn" {
-  value = aws_sfn_state_machine.backfill.arn
+  value = aws_sfn_state_machine.this["backfill"].arn
 }
 
 output "state_machine_arn" {
-  value = aws_sfn_state_machine.pipeline.arn
+  value = aws_sfn_state_machine.this["pipeline"].arn
 }
 
 output "state_machine_name" {
-  value = aws_sfn_state_machine.pipeline.name
+  value = aws_sfn_state_machine.this["pipeline"].name
 }
