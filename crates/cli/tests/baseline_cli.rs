@@ -142,4 +142,17 @@ fn a_baseline_from_half_of_a_real_export_keeps_the_other_half_quiet() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let severities = run(&store, &second, "2026-11-30T09:10:00Z");
     assert!(severities.iter().all(|(_, s)| s != "alarm"), "{severities:?}");
+
+    // The same from the new files directly (--input): extract and transform
+    // run on them, and their batch makes the baseline.
+    let fresh = dir.path().join("fresh");
+    let out = absa_drift(&["baseline", "--store", fresh.to_str().unwrap(), "--input", &first, "--stream", stream]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains(&format!("1 batches of stream {stream} from")), "{said}");
+    let severities = run(&fresh, &second, "2026-11-30T09:10:00Z");
+    assert!(severities.iter().all(|(_, s)| s != "alarm"), "{severities:?}");
+    let history = std::fs::read_dir(fresh.join("history/dt=2026-11-30")).unwrap().next().unwrap().unwrap().path();
+    let line: Value = serde_json::from_str(&std::fs::read_to_string(history).unwrap()).unwrap();
+    assert_eq!(line["reference"], format!("baseline absa-sentiment-v1-baseline-{stream} version 1"));
 }

@@ -22,9 +22,9 @@ pub const MIN_ASPECT_ROWS: usize = 50;
 /// Like and reply counts are heavy-tailed (most comments get none, a few
 /// thousands): a Wasserstein distance, normed by the reference's spread, is
 /// decided by the largest count of the hour, and an hour with one count
-/// above the reference's largest (one in eight, at 400 comments against
-/// 1 000) drifted. They are tested with K-S, a rank test, at any reference
-/// size, unless a test is configured for them.
+/// above the reference's largest (about one in eight, at 400 comments
+/// against 3 000) drifted. They are tested with K-S, a rank test, at any
+/// reference size, unless a test is configured for them.
 pub const HEAVY_TAILED: [&str; 2] = ["digg_count", "reply_count"];
 /// The smallest Jensen-Shannon distance that is an aspect's sentiment
 /// drift. The shipping complaints of the aspect_mix scenario move their
@@ -179,10 +179,11 @@ fn mean(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
 ///
 /// - **alarm**: the dataset drifts (share of drifted columns ≥ the drift
 ///   share, 0.5 by default); or the predictions drift: the `sentiment` or
-///   `aspect` column (significantly, as below), or the sentiment of an aspect with at least
-///   [`MIN_ASPECT_ROWS`] rows in the batch (Jensen-Shannon distance ≥
-///   [`aspect_sentiment_threshold`]); or the vocabulary's JS distance
-///   is ≥ [`VOCABULARY_ALARM`]; or an `error` constraint is violated.
+///   `aspect` column (significantly, as below), or the sentiment of an
+///   aspect with at least [`MIN_ASPECT_ROWS`] rows in the batch
+///   (Jensen-Shannon distance ≥ [`aspect_sentiment_threshold`]); or the
+///   vocabulary's JS distance is ≥ [`VOCABULARY_ALARM`]; or an `error`
+///   constraint is violated.
 /// - **alarm** too: the share of unseen words and the model's confidence
 ///   (aspect or comment level) both drift: text the model cannot read.
 /// - **warning**: any column drifts significantly ([`crate::significance`]:

@@ -43,7 +43,7 @@ pub use jobs::{baseline_from, build_baseline};
 pub use report::{
     ConstraintSeverity, ConstraintViolation, InsufficientData, LanguageMix, MonitorReport, PredictionDrift, TextDrift,
 };
-pub use significance::{FALSE_DISCOVERY_RATE, RESAMPLES, Significance, benjamini_hochberg};
+pub use significance::Significance;
 
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
