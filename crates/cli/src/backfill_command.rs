@@ -51,19 +51,22 @@ pub enum BackfillError {
 }
 
 /// One batch's severity before and after.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Remonitored {
-    pub batch: String,
-    pub before: String,
-    pub after: String,
+struct Remonitored {
+    batch: String,
+    before: String,
+    after: String,
 }
 
-pub fn run(args: &BackfillArgs) -> Result<Vec<Remonitored>, BackfillError> {
+pub fn run(args: &BackfillArgs) -> Result<(), BackfillError> {
     let doc = read_state_machine(&args.state_machine)?;
     let range =
         HourRange { from: args.from.clone(), to: args.to.clone(), stream: args.stream.clone(), alert: args.alert };
     // A bad range is said before anything runs.
     range.hours().map_err(|message| RunError::File { path: "--from/--to".into(), message })?;
+    if !args.store.is_dir() {
+        let message = "no store here: run the pipeline on it first".to_owned();
+        return Err(RunError::File { path: args.store.clone(), message }.into());
+    }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
     let store = LocalDirStore::new(&args.store);
     let mut functions = LocalFunctions::new(&runtime, &store)?;
@@ -86,9 +89,14 @@ pub fn run(args: &BackfillArgs) -> Result<Vec<Remonitored>, BackfillError> {
             return Err(BackfillError::Failed { error: f.error, cause });
         }
     };
+    let batches = output["batches"].as_array().cloned().unwrap_or_default();
+    if batches.is_empty() {
+        println!("no batch of stream {} between {} and {}: nothing to monitor again", args.stream, args.from, args.to);
+        return Ok(());
+    }
     let mut out = Vec::new();
     println!("{:<16} {:<8} {:<8} batch", "hour", "before", "after");
-    for b in output["batches"].as_array().into_iter().flatten() {
+    for b in &batches {
         let text = |v: &Value| v.as_str().unwrap_or("?").to_owned();
         let Some(report_key) = b["report_key"].as_str() else {
             // A batch that failed; the Map tolerated it.
@@ -111,5 +119,5 @@ pub fn run(args: &BackfillArgs) -> Result<Vec<Remonitored>, BackfillError> {
     }
     let changed = out.iter().filter(|r| r.before != r.after).count();
     println!("{} batches of stream {} monitored again, {changed} changed severity", out.len(), args.stream);
-    Ok(out)
+    Ok(())
 }

@@ -84,7 +84,7 @@ fn main() -> ExitCode {
             other => other.map(drop).map_err(|e| e.to_string()),
         },
         Command::Baseline(args) => baseline_command::run(&args).map_err(|e| e.to_string()),
-        Command::Backfill(args) => backfill_command::run(&args).map(drop).map_err(|e| e.to_string()),
+        Command::Backfill(args) => backfill_command::run(&args).map_err(|e| e.to_string()),
         Command::Publish(args) => publish_command::run(&args).map_err(|e| e.to_string()),
     };
     match result {

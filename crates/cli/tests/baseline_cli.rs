@@ -64,6 +64,15 @@ fn a_baseline_from_the_streams_own_hours_replaces_the_training_reference() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let said = String::from_utf8(out.stdout).unwrap();
     assert!(said.contains("absa-sentiment-v1-baseline-default version 1") && said.contains("12 batches"), "{said}");
+    // Its suggested constraints, from the same rows: 4 800 comments, so every test can run.
+    let constraints = with_baseline.join("models/absa-sentiment-v1-baseline-default/1/constraints.json");
+    let constraints: Value = serde_json::from_slice(&std::fs::read(constraints).unwrap()).unwrap();
+    let aspect = &constraints["columns"]["aspect"];
+    assert_eq!((&aspect["stattest"], aspect["completeness"].as_f64()), (&"jensenshannon".into(), Some(1.0)));
+    assert!(aspect["domain"].as_array().unwrap().iter().any(|d| d == "shipping"), "{aspect}");
+    let likes = &constraints["columns"]["digg_count"];
+    assert_eq!((&likes["stattest"], likes["rows_needed"].as_u64()), (&"ks".into(), Some(21)));
+    assert!(likes["min"].as_f64() == Some(0.0) && likes["max"].as_f64() > Some(1000.0), "{likes}");
 
     let (ours, theirs) =
         (run(&with_baseline, &next, "2026-11-30T09:10:00Z"), run(&without, &next, "2026-11-30T09:10:00Z"));

@@ -26,6 +26,89 @@ pub const MIN_ASPECT_ROWS: usize = 50;
 /// against 3 000) drifted. They are tested with K-S, a rank test, at any
 /// reference size, unless a test is configured for them.
 pub const HEAVY_TAILED: [&str; 2] = ["digg_count", "reply_count"];
+/// `options` with K-S for the [`HEAVY_TAILED`] columns unless configured.
+fn with_heavy_tails(options: &DriftOptions) -> DriftOptions {
+    let mut options = options.clone();
+    for c in HEAVY_TAILED {
+        options.per_column_stattest.entry(c.to_owned()).or_insert(StatTest::Ks);
+    }
+    options
+}
+
+/// A column's test and threshold: as configured, else Evidently's choice.
+fn column_test(
+    options: &DriftOptions,
+    column: &str,
+    column_type: ColumnType,
+    reference: &Sample,
+    current: &Sample,
+) -> (StatTest, f64) {
+    let test =
+        options.stattest_for(column, column_type).unwrap_or_else(|| default_stattest(column_type, reference, current));
+    (test, options.threshold_for(column, column_type).unwrap_or_else(|| test.default_threshold()))
+}
+
+/// What a baseline suggests for one column, after SageMaker Model
+/// Monitor's `constraints.json`: its completeness, range or domain, and the
+/// test the monitor will run against it with the rows a batch needs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SuggestedConstraint {
+    pub column_type: ColumnType,
+    /// Share of rows with a value.
+    pub completeness: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// The categories seen (categorical columns).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub domain: Vec<String>,
+    pub stattest: String,
+    pub stattest_threshold: f64,
+    pub rows_needed: usize,
+}
+
+/// The suggested constraints of every monitored column of `rows` (a
+/// reference), with the monitor's `options`.
+pub fn suggested_constraints(rows: &[PredictionRow], options: &DriftOptions) -> BTreeMap<String, SuggestedConstraint> {
+    let options = with_heavy_tails(options);
+    let columns = NUMERIC.iter().map(|(n, _)| *n).chain(CATEGORICAL);
+    columns
+        .map(|c| {
+            let (column_type, sample) = sample(rows, c);
+            // Evidently picks by the reference's size and both sides' values:
+            // the reference stands in for the batch here.
+            let (test, threshold) = column_test(&options, c, column_type, &sample, &sample);
+            let (min, max, domain) = match &sample {
+                Sample::Numeric(n) if !n.is_empty() => (Some(n.min()), Some(n.max()), vec![]),
+                Sample::Numeric(_) => (None, None, vec![]),
+                Sample::Categorical(cats) => {
+                    let domain = cats
+                        .counts()
+                        .keys()
+                        .map(|k| match k {
+                            Category::Text(t) => t.clone(),
+                            Category::Number(x) => x.to_string(),
+                        })
+                        .collect();
+                    (None, None, domain)
+                }
+            };
+            let constraint = SuggestedConstraint {
+                column_type,
+                completeness: sample.len() as f64 / rows.len().max(1) as f64,
+                min,
+                max,
+                domain,
+                stattest: test.name().to_owned(),
+                stattest_threshold: threshold,
+                rows_needed: rows_needed(test, sample.n_unique(), threshold),
+            };
+            (c.to_owned(), constraint)
+        })
+        .collect()
+}
+
 /// The smallest Jensen-Shannon distance that is an aspect's sentiment
 /// drift. The shipping complaints of the aspect_mix scenario move their
 /// aspect by 0.22–0.29.
@@ -203,16 +286,11 @@ pub fn assess(
     let columns: Vec<&str> = NUMERIC.iter().map(|(n, _)| *n).chain(CATEGORICAL).collect();
     let mut tested = Vec::new();
     let mut reference_samples = BTreeMap::new();
-    let mut options = options.clone();
-    for c in HEAVY_TAILED {
-        options.per_column_stattest.entry(c.to_owned()).or_insert(StatTest::Ks);
-    }
+    let options = with_heavy_tails(options);
     for c in columns {
         let (column_type, reference) = sample(reference, c);
         let (_, current) = sample(current, c);
-        let test =
-            options.stattest_for(c, column_type).unwrap_or_else(|| default_stattest(column_type, &reference, &current));
-        let threshold = options.threshold_for(c, column_type).unwrap_or_else(|| test.default_threshold());
+        let (test, threshold) = column_test(&options, c, column_type, &reference, &current);
         let needed = rows_needed(test, reference.n_unique(), threshold);
         let reference_needed = match (test, &reference, &current) {
             (StatTest::ChiSquare | StatTest::Z, Sample::Categorical(r), Sample::Categorical(c)) => {

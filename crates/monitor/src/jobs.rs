@@ -6,6 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use drift_core::DriftOptions;
 use pipeline_events::{BackfillPlan, BaselineSummary, BatchHour, HourRange, TransformOutput, keys};
 use pipeline_store::{ModelRegistry, ObjectStore};
 use serde::Deserialize;
@@ -126,9 +127,15 @@ pub async fn baseline_from<S: ObjectStore, M: ObjectStore>(
     let source = format!("{} batches of {source}", used.len());
     let profile =
         tables::profile::build(model, &languages, &model_profile.feature_spec_hash, &source, comments, &rows, words);
+    let constraints = serde_json::json!({
+        "source": source,
+        "rows": rows.len(),
+        "columns": crate::suggested_constraints(&rows, &DriftOptions::default()),
+    });
     let files = [
         ("reference.parquet", tables::predictions::to_parquet(&rows).map_err(|e| read_err("reference.parquet", e))?),
         ("profile.json", serde_json::to_vec_pretty(&profile).expect("serialisable")),
+        ("constraints.json", serde_json::to_vec_pretty(&constraints).expect("serialisable")),
     ];
     let name = keys::baseline_name(model, version, stream);
     let baseline_version = registry.publish(&name, &files).await?;

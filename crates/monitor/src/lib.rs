@@ -35,8 +35,9 @@ use pipeline_store::{ModelRegistry, ObjectStore, RegistryError, StoreError};
 use tables::profile::Profile;
 
 pub use assess::{
-    ASPECT_SENTIMENT_THRESHOLD, Inputs, MIN_ASPECT_ROWS, QUARANTINE_ERROR, QUARANTINE_WARNING, VOCABULARY_ALARM,
-    VOCABULARY_MIN_WORDS, VOCABULARY_WARNING, aspect_sentiment_threshold, assess, rows_needed,
+    ASPECT_SENTIMENT_THRESHOLD, Inputs, MIN_ASPECT_ROWS, QUARANTINE_ERROR, QUARANTINE_WARNING, SuggestedConstraint,
+    VOCABULARY_ALARM, VOCABULARY_MIN_WORDS, VOCABULARY_WARNING, aspect_sentiment_threshold, assess, rows_needed,
+    suggested_constraints,
 };
 pub use emf::{MetricDetail, NAMESPACE, emf_lines};
 pub use jobs::{baseline_from, build_baseline};
