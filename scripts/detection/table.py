@@ -27,10 +27,10 @@ SCENARIOS = ["none", "aspect_mix", "sentiment_flip", "new_slang", "spam_bots", "
 
 
 def history(store):
-    """(hour index from the first batch, severity, report key) per batch, in order."""
+    """(hour index from the first batch, severity) per batch, in order."""
     lines = [json.loads(p.read_text()) for p in sorted((store / "history").rglob("*.jsonl"))]
     lines.sort(key=lambda h: (h["dt"], h["hour"]))
-    return [(i, h["severity"], h["report_key"] if "report_key" in h else None) for i, h in enumerate(lines)]
+    return [(i, h["severity"]) for i, h in enumerate(lines)]
 
 
 def reasons_of(store):
@@ -53,8 +53,8 @@ def run(binary, scenario, hours, from_hour, store):
 
 def row(scenario, severities, from_hour):
     start = 0 if scenario == "none" else from_hour
-    before = [s for i, s, _ in severities if i < start]
-    after = [(i, s) for i, s, _ in severities if i >= start]
+    before = [s for i, s in severities if i < start]
+    after = [(i, s) for i, s in severities if i >= start]
     first_alarm = next((i - start for i, s in after if s == "alarm"), None)
     alarmed = sum(s == "alarm" for _, s in after)
     warned = sum(s == "warning" for _, s in after)

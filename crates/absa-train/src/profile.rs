@@ -10,6 +10,7 @@ use tiktok_export::ExportedComment;
 
 /// Scores `comments` with `model` into prediction rows.
 pub fn prediction_rows(model: &SentimentModel, comments: &[&ExportedComment]) -> Vec<PredictionRow> {
+    let pseudonym = tiktok_export::mention_pseudonym(&"0".repeat(12));
     comments
         .iter()
         .flat_map(|c| {
@@ -22,7 +23,7 @@ pub fn prediction_rows(model: &SentimentModel, comments: &[&ExportedComment]) ->
             };
             // As extract hands the text on: mentions pseudonymised, which
             // changes its length.
-            let text = tiktok_export::replace_mentions(&c.text, |_| tiktok_export::mention_pseudonym(&"0".repeat(12)));
+            let text = tiktok_export::replace_mentions(&c.text, |_| pseudonym.clone());
             absa_model::prediction_rows(facts, &model.analyze(&text))
         })
         .collect()

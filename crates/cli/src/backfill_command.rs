@@ -62,7 +62,7 @@ pub fn run(args: &BackfillArgs) -> Result<(), BackfillError> {
     let range =
         HourRange { from: args.from.clone(), to: args.to.clone(), stream: args.stream.clone(), alert: args.alert };
     // A bad range is said before anything runs.
-    range.hours().map_err(|message| RunError::File { path: "--from/--to".into(), message })?;
+    let days = range.days().map_err(|message| RunError::File { path: "--from/--to".into(), message })?;
     if !args.store.is_dir() {
         let message = "no store here: run the pipeline on it first".to_owned();
         return Err(RunError::File { path: args.store.clone(), message }.into());
@@ -71,9 +71,13 @@ pub fn run(args: &BackfillArgs) -> Result<(), BackfillError> {
     let store = LocalDirStore::new(&args.store);
     let mut functions = LocalFunctions::new(&runtime, &store)?;
 
-    // The severities on record before, by report key.
+    // The severities on record before, by report key (the range's days only).
     let mut before = std::collections::BTreeMap::new();
-    for key in runtime.block_on(store.list(pipeline_events::keys::HISTORY_PREFIX))? {
+    let mut keys = Vec::new();
+    for day in days {
+        keys.extend(runtime.block_on(store.list(&pipeline_events::keys::history_day(day)))?);
+    }
+    for key in keys {
         let line: Value = serde_json::from_slice(&runtime.block_on(store.get(&key))?).unwrap_or_default();
         if let (Some(report), Some(severity)) = (line["report_key"].as_str(), line["severity"].as_str()) {
             before.insert(report.to_owned(), severity.to_owned());

@@ -14,7 +14,7 @@ use pipeline_events::{BaselineSummary, DEFAULT_STREAM, ExtractInput, HourRange, 
 use pipeline_store::{LocalDirStore, ObjectStore};
 
 use crate::local_functions::LocalFunctions;
-use crate::run_command::{RunError, files_in, publish_if_missing};
+use crate::run_command::{RunError, input_files, publish_if_missing};
 
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("source").required(true).args(["input", "from"])))]
@@ -60,9 +60,8 @@ pub fn run(args: &BaselineArgs) -> Result<(), BaselineError> {
     let summary: BaselineSummary = match (&args.input, &args.from, &args.to) {
         (Some(input), _, _) => {
             publish_if_missing(&runtime, &store, &args.model)?;
-            let files = if input.is_dir() { files_in(input)? } else { vec![input.clone()] };
             let mut batches = Vec::new();
-            for path in &files {
+            for path in &input_files(input)? {
                 let bytes =
                     std::fs::read(path).map_err(|e| RunError::File { path: path.clone(), message: e.to_string() })?;
                 let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

@@ -93,9 +93,14 @@ fn end_of_hour(name: &str) -> Option<String> {
     pipeline_events::time::parse_iso_time(&end).map(|_| end)
 }
 
+/// `path` itself, or the regular files in it when it is a directory.
+pub fn input_files(path: &Path) -> Result<Vec<PathBuf>, RunError> {
+    if path.is_dir() { files_in(path) } else { Ok(vec![path.to_owned()]) }
+}
+
 /// The regular files in `dir`, sorted: a symbolic link is not followed (it
 /// could lead to any file on the machine), and every entry left out is said.
-pub fn files_in(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
+fn files_in(dir: &Path) -> Result<Vec<PathBuf>, RunError> {
     let entries =
         std::fs::read_dir(dir).map_err(|e| RunError::File { path: dir.to_owned(), message: e.to_string() })?;
     let mut files = Vec::new();
@@ -153,7 +158,7 @@ fn batches(args: &RunArgs) -> Result<Vec<Batch>, RunError> {
         |path: &Path| std::fs::read(path).map_err(|e| RunError::File { path: path.to_owned(), message: e.to_string() });
     let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if let Some(input) = &args.input {
-        let files = if input.is_dir() { files_in(input)? } else { vec![input.clone()] };
+        let files = input_files(input)?;
         let batch = |p: &PathBuf| Ok(Batch { name: name(p), bytes: read(p)?, ingested_at: args.ingested_at.clone() });
         return files.iter().map(batch).collect();
     }

@@ -567,7 +567,7 @@ fn severity(
             data.number_of_drifted_columns, data.number_of_columns, data.drift_share
         ));
     }
-    let drifted = |name: &str| significance.get(name).is_some_and(|s| s.significant);
+    let drifted = |name: &str| significance::drifted(significance, name);
     for (name, d) in data.columns.iter().filter(|(name, _)| drifted(name)) {
         let p = significance[name].p_value;
         let reason = format!("{name} drifted ({} {:.3}, p {p:.3})", d.stattest.name(), d.drift_score);

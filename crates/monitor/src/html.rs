@@ -87,7 +87,7 @@ figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></
     .unwrap();
     for (name, c) in &d.columns {
         let significance = report.significance.get(name);
-        let drifted = significance.is_some_and(|s| s.significant);
+        let drifted = crate::significance::drifted(&report.significance, name);
         write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td><td>{}</td><td{}>{}</td></tr>",

@@ -45,24 +45,17 @@ async fn batches_in<S: ObjectStore>(
 ) -> Result<Vec<(String, TransformOutput)>, MonitorError> {
     let (from, to) = range_hours(range)?;
     let mut found = Vec::new();
-    let mut day = BatchHour::from_partition(&from.dt(), "00").expect("a valid hour");
-    while day <= to {
-        let prefix = format!("{}dt={}/", keys::HISTORY_PREFIX, day.dt());
-        let mut day_keys = store.list(&prefix).await?;
+    for day in range.days().map_err(MonitorError::Range)? {
+        let mut day_keys = store.list(&keys::history_day(day)).await?;
         day_keys.sort();
         for key in day_keys {
-            let hour = key
-                .strip_prefix(&prefix)
-                .and_then(|name| name.split('-').next())
-                .and_then(|h| BatchHour::from_partition(&day.dt(), h));
-            if hour.is_some_and(|h| h >= from && h <= to) {
+            if keys::history_hour(&key).is_some_and(|h| h >= from && h <= to) {
                 let input = recorded_input(store, &key).await?;
                 if input.ingestion.stream == range.stream {
                     found.push((key, input));
                 }
             }
         }
-        day = BatchHour::containing(day.start() + 24 * 3600);
     }
     Ok(found)
 }

@@ -196,7 +196,7 @@ async fn write<S: ObjectStore>(
         .data_drift
         .columns
         .iter()
-        .filter(|(n, _)| report.significance.get(n.as_str()).is_some_and(|s| s.significant))
+        .filter(|(n, _)| significance::drifted(&report.significance, n))
         .map(|(n, _)| n.clone())
         .chain(
             report

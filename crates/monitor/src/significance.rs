@@ -39,6 +39,11 @@ pub struct Significance {
     pub significant: bool,
 }
 
+/// Whether `column` drifted: flagged by Evidently and significant.
+pub fn drifted(significance: &BTreeMap<String, Significance>, column: &str) -> bool {
+    significance.get(column).is_some_and(|s| s.significant)
+}
+
 /// SplitMix64: a small, seeded generator, so a batch monitored again gets
 /// the same p-values.
 struct SplitMix(u64);

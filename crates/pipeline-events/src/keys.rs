@@ -68,7 +68,18 @@ pub fn baseline_name(model: &str, version: u32, stream: &str) -> String {
 pub const BASELINE_ALIAS: &str = "active";
 
 pub fn history(hour: BatchHour, batch_id: &str) -> String {
-    format!("history/dt={}/{}-{batch_id}.jsonl", hour.dt(), hour.hour())
+    format!("{}{}-{batch_id}.jsonl", history_day(hour), hour.hour())
+}
+
+/// The history lines of the day `hour` is in.
+pub fn history_day(hour: BatchHour) -> String {
+    format!("{HISTORY_PREFIX}dt={}/", hour.dt())
+}
+
+/// The batch hour a [`history`] key is named after.
+pub fn history_hour(key: &str) -> Option<BatchHour> {
+    let (dt, name) = key.strip_prefix(HISTORY_PREFIX)?.strip_prefix("dt=")?.split_once('/')?;
+    BatchHour::from_partition(dt, name.split_once('-')?.0)
 }
 
 /// `id` must already be one safe path segment.
@@ -107,5 +118,9 @@ mod tests {
         assert_eq!(history(h, "b1"), "history/dt=2026-11-01/05-b1.jsonl");
         assert_eq!(model_file("m", 3, "profile.json"), "models/m/3/profile.json");
         assert_eq!(model_alias("m", "production"), "models/m/production.json");
+        let hour = BatchHour::from_partition("2026-11-02", "07").unwrap();
+        assert!(history(hour, "b1").starts_with(&history_day(hour)));
+        assert_eq!(history_hour(&history(hour, "b1")), Some(hour));
+        assert_eq!(history_hour("history/dt=2026-11-02/x.jsonl"), None);
     }
 }

@@ -194,6 +194,14 @@ impl HourRange {
         }
         Ok((from, to))
     }
+
+    /// The first hour of every day the range touches, in order.
+    pub fn days(&self) -> Result<Vec<BatchHour>, String> {
+        let (from, to) = self.hours()?;
+        let first = from.hours_since_epoch().div_euclid(24);
+        let last = to.hours_since_epoch().div_euclid(24);
+        Ok((first..=last).map(|day| BatchHour::containing(day * 24 * 3600)).collect())
+    }
 }
 
 /// The batches a backfill monitors again: their history keys, oldest first.
