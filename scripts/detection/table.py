@@ -6,7 +6,9 @@ on a fresh store; the severities come from the monitor's history lines.
 Printed as a Markdown table (the README's), one row per scenario:
 hours from the scenario's start to its first alarm, the share of hours
 alarmed from the start on, and the warnings and alarms before the start.
-`none` has no start: its row counts every hour.
+`none` has no start: its row counts every hour. A second table shows the
+model's estimated quality (monitor::quality) per scenario and level: its
+mean before and from the start, and the hours it fell below its band.
 
 Python's standard library only: anyone with the release binary can run it.
 
@@ -27,10 +29,28 @@ SCENARIOS = ["none", "aspect_mix", "sentiment_flip", "new_slang", "spam_bots", "
 
 
 def history(store):
-    """(hour index from the first batch, severity) per batch, in order."""
+    """The history lines, in hour order."""
     lines = [json.loads(p.read_text()) for p in sorted((store / "history").rglob("*.jsonl"))]
     lines.sort(key=lambda h: (h["dt"], h["hour"]))
-    return [(i, h["severity"]) for i, h in enumerate(lines)]
+    return lines
+
+
+def quality_rows(scenario, lines, from_hour):
+    """Per level: the estimated macro-F1's mean before and from the start,
+    and the hours below its band (from the start: the first such hour)."""
+    start = 0 if scenario == "none" else from_hour
+    out = []
+    for level in ("comment", "aspect"):
+        q = [(i, h["quality"][level]) for i, h in enumerate(lines) if level in h.get("quality", {})]
+        before = [x for i, x in q if i < start]
+        after = [(i, x) for i, x in q if i >= start]
+        mean = lambda xs: sum(x["estimated"]["macro_f1"] for x in xs) / len(xs) if xs else float("nan")
+        below_after = [i - start for i, x in after if x["below_band"]]
+        first = "never" if not below_after else f"{below_after[0] + 1}"
+        out.append(f"| {scenario} | {level} | {mean(before):.3f} | {mean([x for _, x in after]):.3f} | "
+                   f"{sum(x['below_band'] for x in before)} of {len(before)} | "
+                   f"{len(below_after)} of {len(after)} | {first} |")
+    return out
 
 
 def reasons_of(store):
@@ -48,7 +68,8 @@ def run(binary, scenario, hours, from_hour, store):
          "--from-hour", str(from_hour)],
         check=True, cwd=ROOT, stdout=subprocess.DEVNULL,
     )
-    return history(store)
+    lines = history(store)
+    return [(i, h["severity"]) for i, h in enumerate(lines)], lines
 
 
 def row(scenario, severities, from_hour):
@@ -79,14 +100,21 @@ def main():
           "the training reference\n")
     print("| scenario | hours from its start to the first alarm | hours alarmed from the start | before the start |")
     print("|---|---|---|---|")
+    quality = []
     for scenario in args.scenarios.split(","):
         with tempfile.TemporaryDirectory() as tmp:
             store = Path(tmp)
-            severities = run(binary, scenario, args.hours, args.from_hour, store)
+            severities, lines = run(binary, scenario, args.hours, args.from_hour, store)
             print(row(scenario, severities, args.from_hour), flush=True)
+            quality.extend(quality_rows(scenario, lines, args.from_hour))
             if args.reasons:
                 for reason, n in reasons_of(store).most_common():
                     print(f"  {n:4d}  {reason}", file=sys.stderr)
+    print("\nEstimated macro-F1 (no labels) and the hours it fell below its band ('none': every hour)\n")
+    print("| scenario | level | mean before | mean from the start | below band before | below band from the start "
+          "| hours to the first |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(quality))
 
 
 if __name__ == "__main__":

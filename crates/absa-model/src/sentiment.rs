@@ -160,7 +160,7 @@ impl AspectSentiment {
     }
 }
 
-fn top(probabilities: &[f32; 3]) -> f32 {
+pub(crate) fn top(probabilities: &[f32; 3]) -> f32 {
     probabilities.iter().copied().fold(0f32, f32::max)
 }
 

@@ -4,6 +4,7 @@
 use tables::{NO_ASPECT, PredictionRow};
 
 use crate::CommentAnalysis;
+use crate::sentiment::top;
 
 /// What the table needs of a comment besides its text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,14 +21,17 @@ pub struct CommentFacts {
 /// aspect is still seen. Comment features, the comment-level sentiment
 /// included, repeat on each row.
 pub fn prediction_rows(facts: CommentFacts, analysis: &CommentAnalysis) -> Vec<PredictionRow> {
-    let row = |aspect: &str, sentiment: &str, confidence: Option<f64>| PredictionRow {
+    let widen = |p: [f32; 3]| p.map(f64::from);
+    let row = |aspect: &str, sentiment: &str, probabilities: Option<[f32; 3]>| PredictionRow {
         comment_id: facts.comment_id,
         created_at: facts.created_at,
         aspect: aspect.to_owned(),
         sentiment: sentiment.to_owned(),
-        confidence,
+        confidence: probabilities.map(|p| f64::from(top(&p))),
+        probabilities: probabilities.map(widen),
         comment_sentiment: analysis.sentiment.polarity.name().to_owned(),
         comment_confidence: f64::from(analysis.sentiment.confidence()),
+        comment_probabilities: widen(analysis.sentiment.probabilities),
         language: analysis.language.to_owned(),
         text_length: analysis.chars as i64,
         word_count: analysis.words as i64,
@@ -40,5 +44,5 @@ pub fn prediction_rows(facts: CommentFacts, analysis: &CommentAnalysis) -> Vec<P
     if analysis.aspects.is_empty() {
         return vec![row(NO_ASPECT, NO_ASPECT, None)];
     }
-    analysis.aspects.iter().map(|a| row(&a.aspect, a.polarity.name(), Some(f64::from(a.confidence())))).collect()
+    analysis.aspects.iter().map(|a| row(&a.aspect, a.polarity.name(), Some(a.probabilities))).collect()
 }

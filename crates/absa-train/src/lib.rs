@@ -96,6 +96,9 @@ pub struct Metrics {
     pub split: SplitSizes,
     pub rounds: u32,
     pub best_valid_mlogloss: f64,
+    /// Expected calibration error of the aspect-level probabilities on the
+    /// synthetic test pairs (the monitor estimates quality from them).
+    pub ece: f64,
     /// The comment-level model on the human-rated sets' test rows.
     pub comment_level: CommentMetrics,
     /// The aspect-level model on real weak labels ([`weak_aspect_pairs`]).
@@ -110,6 +113,7 @@ pub struct RealAspectMetrics {
     pub test_pairs: usize,
     pub model: Evaluation,
     pub baseline: Evaluation,
+    pub ece: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -238,14 +242,17 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
 
     // Scored as the pipeline will score: the pure-Rust predictor on the saved JSON.
     let predictor = XgbModel::from_json(&boosted.model_json).map_err(absa_model::LoadError::Model)?;
+    let probabilities = |m: &Matrix| -> Vec<[f32; 3]> {
+        (0..m.rows()).map(|i| predictor.predict(m.row(i)).try_into().expect("three classes")).collect()
+    };
+    let (test_p, weak_p) = (probabilities(&test_m), probabilities(&weak_test));
     let truth: Vec<usize> = test_m.labels.iter().map(|&y| y as usize).collect();
-    let predicted: Vec<usize> = (0..test_m.rows()).map(|i| argmax(&predictor.predict(test_m.row(i)))).collect();
+    let predicted: Vec<usize> = test_p.iter().map(|p| argmax(p)).collect();
     let baseline: Vec<usize> =
         (0..test_m.rows()).map(|i| featurizer.lexicon_baseline(test_m.row(i)) as usize).collect();
     let (model_eval, baseline_eval) = (evaluate(&truth, &predicted), evaluate(&truth, &baseline));
     let weak_truth: Vec<usize> = weak_test.labels.iter().map(|&y| y as usize).collect();
-    let weak_predicted: Vec<usize> =
-        (0..weak_test.rows()).map(|i| argmax(&predictor.predict(weak_test.row(i)))).collect();
+    let weak_predicted: Vec<usize> = weak_p.iter().map(|p| argmax(p)).collect();
     let weak_baseline: Vec<usize> =
         (0..weak_test.rows()).map(|i| featurizer.lexicon_baseline(weak_test.row(i)) as usize).collect();
     let real_aspects = RealAspectMetrics {
@@ -255,6 +262,7 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
         test_pairs: weak_test.rows(),
         model: evaluate(&weak_truth, &weak_predicted),
         baseline: evaluate(&weak_truth, &weak_baseline),
+        ece: expected_calibration_error(&weak_p, &weak_truth),
     };
     let metrics = Metrics {
         macro_f1: model_eval.macro_f1,
@@ -271,6 +279,7 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
         },
         rounds: boosted.rounds,
         best_valid_mlogloss: boosted.curve[boosted.rounds as usize - 1].valid_mlogloss,
+        ece: expected_calibration_error(&test_p, &truth),
         comment_level: comment.metrics,
         real_aspects,
     };

@@ -20,6 +20,7 @@ fn verdict(batch: &str, dt: &str, hour: &str, severity: Severity) -> Verdict {
         untested: vec![],
         report_key: format!("reports/dt={dt}/hour={hour}/{batch}.json"),
         html_key: format!("reports/dt={dt}/hour={hour}/{batch}.html"),
+        labelling_queue: None,
     }
 }
 

@@ -4,6 +4,7 @@ mod backfill_command;
 mod baseline_command;
 mod dataset;
 mod drift_command;
+mod labels_command;
 mod local_functions;
 mod pandas_csv;
 mod predict_command;
@@ -53,15 +54,19 @@ enum Command {
     /// with the sentiment model: one JSON object per comment on stdout,
     /// one line per unreadable row on stderr.
     Predict(predict_command::PredictArgs),
+    /// Take labels that came back for a batch (a filled-in labelling
+    /// queue, or any comment_id,aspect,polarity file) and monitor the batch
+    /// again: its report shows the realised quality beside the estimate.
+    Labels(labels_command::LabelsArgs),
     /// Publish a model directory (default: the bundled data/model) to a
     /// local registry as its next version, and point an alias at it.
     Publish(publish_command::PublishArgs),
 }
 
 /// Exit codes: 0 when everything worked (for `drift`, whether or not it
-/// found drift), 1 when `run` finished but some of its executions failed or
-/// `predict` skipped rows it could not read, 2 for bad input or any other
-/// error, with one line on stderr.
+/// found drift), 1 when `run` finished but some of its executions failed,
+/// `predict` skipped rows it could not read or `labels` refused rows, 2
+/// for bad input or any other error, with one line on stderr.
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -85,6 +90,13 @@ fn main() -> ExitCode {
         },
         Command::Baseline(args) => baseline_command::run(&args).map_err(|e| e.to_string()),
         Command::Backfill(args) => backfill_command::run(&args).map_err(|e| e.to_string()),
+        Command::Labels(args) => match labels_command::run(&args) {
+            Ok(t) if t.rejected > 0 => {
+                eprintln!("absa-drift: {} label rows refused (above)", t.rejected);
+                return ExitCode::from(1);
+            }
+            other => other.map(drop).map_err(|e| e.to_string()),
+        },
         Command::Publish(args) => publish_command::run(&args).map_err(|e| e.to_string()),
     };
     match result {

@@ -203,6 +203,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
     let mut functions = LocalFunctions::new(&runtime, &store)?;
     let run_token = format!("{}-{}", std::process::id(), pipeline_events::time::unix_now());
     let mut latest_report = None;
+    let mut queues = Vec::new();
     let mut summary = RunSummary { executions: 0, failed: 0 };
     println!("{:<22} {:>5} {:>5} {:>6}  {:<8} alert", "batch", "rows", "bad", "drift", "severity");
     for Batch { name, bytes, ingested_at } in batches(args)? {
@@ -235,6 +236,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
                     out["verdict"]["severity"].as_str().unwrap_or("?"),
                 );
                 latest_report = out["verdict"]["html_key"].as_str().map(|k| args.store.join(k));
+                queues.extend(out["verdict"]["labelling_queue"].as_str().map(str::to_owned));
             }
             Outcome::Failed(f) => {
                 summary.failed += 1;
@@ -251,6 +253,13 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
     }
     if let Some(report) = latest_report {
         println!("latest report: {} (alerts: {})", report.display(), args.store.join("alerts.jsonl").display());
+    }
+    if let Some(last) = queues.last() {
+        println!(
+            "labelling queues: {} alarmed batches ask for labels, the last {} (absa-drift labels takes them back)",
+            queues.len(),
+            args.store.join(last).display()
+        );
     }
     Ok(summary)
 }

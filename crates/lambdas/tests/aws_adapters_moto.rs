@@ -167,6 +167,7 @@ async fn the_aws_adapters_work_against_moto() {
         untested: vec![],
         report_key: "reports/r.json".into(),
         html_key: "reports/r.html".into(),
+        labelling_queue: None,
     };
     let input = AlertInput { verdict: Some(verdict), failure: None, run_id: None };
     assert!(alerter.run(&store, &notifier, &input).await.unwrap().sent);
@@ -229,6 +230,7 @@ async fn alert_day(store: S3Store, notifier: std::sync::Arc<SnsNotifier>, run: u
             untested: vec![],
             report_key: format!("reports/b{h:02}.json"),
             html_key: format!("reports/b{h:02}.html"),
+            labelling_queue: None,
         };
         let input = AlertInput { run_id: Some(format!("run{run}-b{h:02}")), verdict: Some(verdict), failure: None };
         alerter.run(&store, notifier.as_ref(), &input).await.unwrap();

@@ -12,6 +12,8 @@ use pipeline_events::{BatchHour, Counts, Severity, TransformOutput};
 use tables::profile::{CATEGORICAL, NUMERIC, Profile};
 use tables::{NO_ASPECT, PredictionRow, UNDETERMINED_LANGUAGE};
 
+use crate::labels::Label;
+use crate::quality::{self, Quality};
 use crate::report::{
     ConstraintSeverity, ConstraintViolation, InsufficientData, LanguageMix, MonitorReport, PredictionDrift, TextDrift,
 };
@@ -216,6 +218,8 @@ pub struct Inputs {
     pub profile: Profile,
     pub current: Vec<PredictionRow>,
     pub words: BTreeMap<String, u64>,
+    /// Labels that came back for the batch (a random sample of it).
+    pub labels: Vec<Label>,
 }
 
 fn sample<'a>(rows: impl IntoIterator<Item = &'a PredictionRow>, column: &str) -> (ColumnType, Sample) {
@@ -268,7 +272,9 @@ fn mean(values: impl Iterator<Item = Option<f64>>) -> Option<f64> {
 ///   vocabulary's JS distance is ≥ [`VOCABULARY_ALARM`]; or an `error`
 ///   constraint is violated.
 /// - **alarm** too: the share of unseen words and the model's confidence
-///   (aspect or comment level) both drift: text the model cannot read.
+///   (aspect or comment level) both drift: text the model cannot read; or
+///   the estimated quality at either level is below its band
+///   ([`crate::quality`]).
 /// - **warning**: any column drifts significantly ([`crate::significance`]:
 ///   Evidently flags it and it survives the false-discovery-rate control
 ///   across the hour's columns); or the vocabulary's JS distance is ≥
@@ -280,7 +286,7 @@ pub fn assess(
     inputs: &Inputs,
     options: &DriftOptions,
 ) -> Result<MonitorReport, DriftError> {
-    let Inputs { reference, reference_source, profile, current, words } = inputs;
+    let Inputs { reference, reference_source, profile, current, words, labels } = inputs;
     let mut insufficient_data = Vec::new();
     // Data drift over every monitored column with enough rows for its test.
     let columns: Vec<&str> = NUMERIC.iter().map(|(n, _)| *n).chain(CATEGORICAL).collect();
@@ -408,8 +414,17 @@ pub fn assess(
     };
 
     let constraint_violations = constraints(profile, reference, current, &batch.extract_counts);
-    let (severity, severity_reasons) =
-        severity(&data_drift, &significance, &prediction_drift, &text_drift, vocabulary_tested, &constraint_violations);
+    let quality = quality::assess(reference, current, labels, seed_of(&batch.batch_id));
+    let findings = Findings {
+        data: &data_drift,
+        significance: &significance,
+        predictions: &prediction_drift,
+        text: &text_drift,
+        vocabulary_tested,
+        violations: &constraint_violations,
+        quality: &quality,
+    };
+    let (severity, severity_reasons) = severity(&findings);
 
     Ok(MonitorReport {
         batch_id: batch.batch_id.clone(),
@@ -431,6 +446,7 @@ pub fn assess(
         prediction_drift,
         text_drift,
         constraint_violations,
+        quality,
         languages: language_mix(profile, current),
         insufficient_data,
         extract_counts: batch.extract_counts,
@@ -542,7 +558,7 @@ fn constraints(
 
 /// A batch's own resampling seed: the same batch monitored again gets the
 /// same p-values (FNV-1a of its id).
-fn seed_of(batch_id: &str) -> u64 {
+pub(crate) fn seed_of(batch_id: &str) -> u64 {
     batch_id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
@@ -551,14 +567,19 @@ fn seed_of(batch_id: &str) -> u64 {
 const UNKNOWN_WORDS: &str = "unseen_word_share";
 const MODEL_CERTAINTY: [&str; 2] = ["confidence", "comment_confidence"];
 
-fn severity(
-    data: &DriftReport,
-    significance: &BTreeMap<String, Significance>,
-    predictions: &PredictionDrift,
-    text: &TextDrift,
+/// What the severity is decided from.
+struct Findings<'a> {
+    data: &'a DriftReport,
+    significance: &'a BTreeMap<String, Significance>,
+    predictions: &'a PredictionDrift,
+    text: &'a TextDrift,
     vocabulary_tested: bool,
-    violations: &[ConstraintViolation],
-) -> (Severity, Vec<String>) {
+    violations: &'a [ConstraintViolation],
+    quality: &'a Quality,
+}
+
+fn severity(findings: &Findings) -> (Severity, Vec<String>) {
+    let Findings { data, significance, predictions, text, vocabulary_tested, violations, quality } = *findings;
     let mut alarms = Vec::new();
     let mut warnings = Vec::new();
     if data.dataset_drift {
@@ -580,6 +601,12 @@ fn severity(
         if d.drift_detected {
             alarms.push(format!("sentiment about {aspect} drifted ({} {:.3})", d.stattest.name(), d.drift_score));
         }
+    }
+    for (level, q) in quality.iter().filter(|(_, q)| q.below_band) {
+        alarms.push(format!(
+            "estimated {level}-level macro-F1 {:.3} is below its band ({:.3}-{:.3})",
+            q.estimated.macro_f1, q.band[0], q.band[1]
+        ));
     }
     let js = text.vocabulary.drift_score;
     if !vocabulary_tested {

@@ -79,6 +79,7 @@ figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></
         }
         h.push_str("</ul>");
     }
+    quality_table(&mut h, report);
     write!(
         h,
         "<h2>Features</h2><table><tr><th>column</th><th>type</th><th>test</th><th>score</th><th>threshold</th><th>Evidently</th><th>p (FDR {})</th><th>drift</th></tr>",
@@ -162,6 +163,43 @@ figure{{margin:0}}figcaption{{font-weight:600}}.drift{{color:#c62828}}</style></
     }
     h.push_str("</body></html>\n");
     h
+}
+
+/// Estimated quality per level beside its band, and realised quality
+/// where labels came back.
+fn quality_table(h: &mut String, report: &MonitorReport) {
+    if report.quality.is_empty() {
+        return;
+    }
+    h.push_str(
+        "<h2>Model quality</h2><p>Estimated from the calibrated probabilities (no labels needed); \
+         the band is what sampling alone does at this batch's size.</p><table><tr><th>level</th><th>predictions</th>\
+         <th>estimated macro-F1</th><th>band</th><th>estimated accuracy</th><th>realised macro-F1</th>\
+         <th>realised accuracy</th><th>labelled</th></tr>",
+    );
+    for (level, q) in &report.quality {
+        let (f1, accuracy, labelled) = match &q.realised {
+            Some(r) => (
+                format!("{:.3}", r.scores.macro_f1),
+                format!("{:.3}", r.scores.accuracy),
+                format!("{} ({} unmatched)", r.labelled, r.unmatched),
+            ),
+            None => ("-".into(), "-".into(), "0".into()),
+        };
+        write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td{}>{:.3}</td><td>{:.3}-{:.3}</td><td>{:.3}</td><td>{f1}</td><td>{accuracy}</td><td>{labelled}</td></tr>",
+            escape(level),
+            q.predictions,
+            if q.below_band { " class=\"drift\"" } else { "" },
+            q.estimated.macro_f1,
+            q.band[0],
+            q.band[1],
+            q.estimated.accuracy,
+        )
+        .unwrap();
+    }
+    h.push_str("</table>");
 }
 
 fn figure(h: &mut String, title: &str, svg: &str) {

@@ -9,11 +9,14 @@
 //!   comments', and the share of words unseen in training;
 //! - data quality: constraint violations in the manner of SageMaker Model
 //!   Monitor's `constraint_violations.json`;
+//! - model quality: estimated from the calibrated probabilities, and
+//!   realised from labels when they came back ([`quality`]);
 //! - a severity (`ok`, `warning`, `alarm`) by the rules of [`assess`].
 //!
 //! [`Monitor::run`] loads the inputs, [`assess`]es them (pure), and writes
 //! the report as JSON and as a self-contained HTML page and a line to the
-//! drift history, and returns a small verdict; [`emf_lines`] gives the
+//! drift history (and, on alarm, a labelling queue: [`labels`]), and
+//! returns a small verdict; [`emf_lines`] gives the
 //! CloudWatch metrics. [`Monitor::handle`] also does the jobs on past
 //! batches ([`MonitorJob`]): backfills and baselines.
 
@@ -21,6 +24,8 @@ mod assess;
 mod emf;
 mod html;
 mod jobs;
+pub mod labels;
+pub mod quality;
 mod report;
 mod significance;
 
@@ -72,10 +77,20 @@ impl StepError for MonitorError {
     }
 }
 
-/// The monitor, with the data-drift options (Evidently's defaults unless set).
-#[derive(Default)]
+/// Comments in an alarmed batch's labelling queue, unless set.
+pub const LABELLING_QUEUE_COMMENTS: usize = 60;
+
+/// The monitor, with the data-drift options (Evidently's defaults unless
+/// set) and the size of a labelling queue.
 pub struct Monitor {
     pub options: DriftOptions,
+    pub labelling_queue_comments: usize,
+}
+
+impl Default for Monitor {
+    fn default() -> Self {
+        Monitor { options: DriftOptions::default(), labelling_queue_comments: LABELLING_QUEUE_COMMENTS }
+    }
 }
 
 impl Monitor {
@@ -91,7 +106,7 @@ impl Monitor {
     ) -> Result<(MonitorReport, Verdict), MonitorError> {
         let (hour, inputs) = load(store, models, batch).await?;
         let report = assess(batch, hour, &inputs, &self.options)?;
-        let verdict = write(store, hour, &report, &inputs, batch).await?;
+        let verdict = write(store, hour, &report, &inputs, batch, self.labelling_queue_comments).await?;
         Ok((report, verdict))
     }
 }
@@ -178,7 +193,50 @@ async fn load<S: ObjectStore, M: ObjectStore>(
     }
     let words: BTreeMap<String, u64> =
         serde_json::from_slice(&store.get(&batch.words_key).await?).map_err(|e| read_err(&batch.words_key, &e))?;
-    Ok((hour, Inputs { reference, reference_source, profile, current, words }))
+    let labels = returned_labels(store, hour, &batch.batch_id).await?;
+    Ok((hour, Inputs { reference, reference_source, profile, current, words, labels }))
+}
+
+/// The labels that came back for the batch, without the comments its
+/// labelling queue chose for the model's uncertainty (not a random sample).
+async fn returned_labels<S: ObjectStore>(
+    store: &S,
+    hour: BatchHour,
+    batch_id: &str,
+) -> Result<Vec<labels::Label>, MonitorError> {
+    let Some(bytes) = get_if_present(store, &keys::labels(hour, batch_id)).await? else {
+        return Ok(vec![]);
+    };
+    let key = keys::labels(hour, batch_id);
+    let parsed = labels::parse(&bytes).map_err(|message| MonitorError::Read { key, message })?;
+    let uncertain = match get_if_present(store, &keys::labelling_queue(hour, batch_id)).await? {
+        Some(queue) => labels::chosen_as_uncertain(&queue),
+        None => Default::default(),
+    };
+    Ok(parsed.labels.into_iter().filter(|l| !uncertain.contains(&l.comment_id)).collect())
+}
+
+async fn get_if_present<S: ObjectStore>(store: &S, key: &str) -> Result<Option<Vec<u8>>, MonitorError> {
+    match store.get(key).await {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(StoreError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The batch's comment texts (already pseudonymised by extract), for the
+/// labelling queue.
+async fn texts<S: ObjectStore>(store: &S, batch: &TransformOutput) -> Result<BTreeMap<u64, String>, MonitorError> {
+    let mut texts = BTreeMap::new();
+    for p in &batch.partitions {
+        let Some(hour) = BatchHour::from_partition(&p.dt, &p.hour) else { continue };
+        let key = keys::clean_partition(hour, &batch.batch_id);
+        let Some(bytes) = get_if_present(store, &key).await? else { continue };
+        let rows = tables::clean::from_parquet(&bytes)
+            .map_err(|e| MonitorError::Read { key: key.clone(), message: e.to_string() })?;
+        texts.extend(rows.into_iter().map(|c| (c.comment_id, c.text)));
+    }
+    Ok(texts)
 }
 
 /// Writes the report, its page and the history line; returns the verdict.
@@ -188,8 +246,23 @@ async fn write<S: ObjectStore>(
     report: &MonitorReport,
     inputs: &Inputs,
     batch: &TransformOutput,
+    queue_comments: usize,
 ) -> Result<Verdict, MonitorError> {
     let (report_key, html_key) = keys::report(hour, &report.batch_id);
+    // A queue people may be filling in is never replaced.
+    let labelling_queue = if report.severity == Severity::Alarm && queue_comments > 0 {
+        let key = keys::labelling_queue(hour, &report.batch_id);
+        let queue = labels::queue(
+            &inputs.current,
+            &texts(store, batch).await?,
+            queue_comments,
+            assess::seed_of(&report.batch_id),
+        );
+        store.put_if_absent(&key, queue).await?;
+        Some(key)
+    } else {
+        None
+    };
     store.put(&report_key, serde_json::to_vec_pretty(report).expect("serialisable")).await?;
     store.put(&html_key, html::render(report, &inputs.reference, &inputs.current).into_bytes()).await?;
     let drifted_columns: Vec<String> = report
@@ -220,6 +293,7 @@ async fn write<S: ObjectStore>(
         untested: report.insufficient_data.iter().map(|i| i.test.clone()).collect(),
         report_key,
         html_key,
+        labelling_queue,
     };
     let history = serde_json::json!({
         "batch_id": verdict.batch_id, "dt": verdict.dt, "hour": verdict.hour, "stream": verdict.stream,
@@ -227,6 +301,7 @@ async fn write<S: ObjectStore>(
         "share_of_drifted_columns": verdict.share_of_drifted_columns, "drifted_columns": verdict.drifted_columns,
         "rows": report.current_rows, "model_version": report.model_version, "reference": report.reference,
         "report_key": verdict.report_key,
+        "quality": report.quality, "labelling_queue": verdict.labelling_queue,
         // What a backfill or a baseline needs to find the batch again.
         "input": batch,
     });

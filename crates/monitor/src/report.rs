@@ -7,6 +7,7 @@ use drift_core::{ColumnDrift, DriftReport};
 use pipeline_events::{Counts, Severity};
 use serde::{Deserialize, Serialize};
 
+use crate::quality::Quality;
 use crate::significance::Significance;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,6 +77,9 @@ pub struct MonitorReport {
     pub prediction_drift: PredictionDrift,
     pub text_drift: TextDrift,
     pub constraint_violations: Vec<ConstraintViolation>,
+    /// The model's quality per level (`comment`, `aspect`): estimated,
+    /// its band, and realised from labels when they came back.
+    pub quality: Quality,
     pub languages: LanguageMix,
     /// The tests the batch had too few rows (or words) for: not run, or
     /// for the vocabulary run but never counted as drift.

@@ -46,10 +46,14 @@ pub fn drifted(significance: &BTreeMap<String, Significance>, column: &str) -> b
 
 /// SplitMix64: a small, seeded generator, so a batch monitored again gets
 /// the same p-values.
-struct SplitMix(u64);
+pub(crate) struct SplitMix(u64);
 
 impl SplitMix {
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn new(seed: u64) -> Self {
+        SplitMix(seed)
+    }
+
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -59,7 +63,7 @@ impl SplitMix {
 }
 
 /// The reference's rows grouped by comment.
-fn by_comment(rows: &[PredictionRow]) -> Vec<Vec<&PredictionRow>> {
+pub(crate) fn by_comment(rows: &[PredictionRow]) -> Vec<Vec<&PredictionRow>> {
     let mut groups: BTreeMap<u64, Vec<&PredictionRow>> = BTreeMap::new();
     for r in rows {
         groups.entry(r.comment_id).or_default().push(r);
@@ -79,7 +83,7 @@ pub fn assess(
     seed: u64,
 ) -> BTreeMap<String, Significance> {
     let groups = by_comment(reference);
-    let mut rng = SplitMix(seed);
+    let mut rng = SplitMix::new(seed);
     let mut p_values = Vec::with_capacity(columns.len());
     let mut methods = BTreeMap::new();
     for (name, d) in columns {

@@ -10,6 +10,8 @@
 //! predictions/words/<batch>.json                transform: word counts
 //! reports/dt=…/hour=…/<batch>.json, .html       monitor: the report
 //! history/dt=…/HH-<batch>.jsonl                 monitor: one line of drift history
+//! labelling/dt=…/hour=…/<batch>.csv             monitor: the labelling queue of an alarmed batch
+//! labels/dt=…/hour=…/<batch>.csv                labels that came back for the batch
 //! alerts/sent/<id>.json                         alert: dedup claims
 //! alerts/state/<model>.json                     alert: cooldown state
 //! models/<name>/<version>/<file>                the model registry's versions
@@ -52,6 +54,16 @@ pub fn word_counts(batch_id: &str) -> String {
 pub fn report(hour: BatchHour, batch_id: &str) -> (String, String) {
     let base = format!("reports/{hour}/{batch_id}");
     (format!("{base}.json"), format!("{base}.html"))
+}
+
+/// The labelling queue the monitor writes for a batch that alarmed.
+pub fn labelling_queue(hour: BatchHour, batch_id: &str) -> String {
+    format!("labelling/{hour}/{batch_id}.csv")
+}
+
+/// The labels that came back for a batch (docs/labels.md).
+pub fn labels(hour: BatchHour, batch_id: &str) -> String {
+    format!("labels/{hour}/{batch_id}.csv")
 }
 
 /// Where the monitor's history lines are, one file per batch.
@@ -116,6 +128,8 @@ mod tests {
         assert_eq!(prediction_partition(h, "b1"), "predictions/dt=2026-11-01/hour=05/b1.parquet");
         assert_eq!(report(h, "b1").1, "reports/dt=2026-11-01/hour=05/b1.html");
         assert_eq!(history(h, "b1"), "history/dt=2026-11-01/05-b1.jsonl");
+        assert_eq!(labels(h, "b1"), "labels/dt=2026-11-01/hour=05/b1.csv");
+        assert_eq!(labelling_queue(h, "b1"), "labelling/dt=2026-11-01/hour=05/b1.csv");
         assert_eq!(model_file("m", 3, "profile.json"), "models/m/3/profile.json");
         assert_eq!(model_alias("m", "production"), "models/m/production.json");
         let hour = BatchHour::from_partition("2026-11-02", "07").unwrap();

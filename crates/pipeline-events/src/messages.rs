@@ -256,6 +256,10 @@ pub struct Verdict {
     pub untested: Vec<String>,
     pub report_key: String,
     pub html_key: String,
+    /// The comments the monitor asks a person to label (an alarmed batch's
+    /// labelling queue, docs/labels.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labelling_queue: Option<String>,
 }
 
 impl Verdict {

@@ -28,6 +28,12 @@ pub const UNDETERMINED_LANGUAGE: &str = "und";
 /// not test them for drift.
 pub const ID_COLUMNS: [&str; 2] = ["comment_id", "created_at"];
 
+/// The class probabilities behind `sentiment` and `comment_sentiment`, in
+/// negative, neutral, positive order. The monitor estimates the model's
+/// quality from them; their drift is tested through the confidences.
+pub const PROBABILITY_COLUMNS: [&str; 6] =
+    ["p_negative", "p_neutral", "p_positive", "comment_p_negative", "comment_p_neutral", "comment_p_positive"];
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredictionRow {
     pub comment_id: u64,
@@ -37,10 +43,13 @@ pub struct PredictionRow {
     pub sentiment: String,
     /// Probability of the predicted class.
     pub confidence: Option<f64>,
+    /// The aspect's calibrated probabilities (negative, neutral, positive).
+    pub probabilities: Option<[f64; 3]>,
     /// The whole comment's sentiment (every row of a comment has the same).
     pub comment_sentiment: String,
     /// Probability of `comment_sentiment`.
     pub comment_confidence: f64,
+    pub comment_probabilities: [f64; 3],
     /// ISO 639-3 code, `und` when it cannot be told.
     pub language: String,
     pub text_length: i64,
@@ -61,6 +70,12 @@ pub fn schema() -> Schema {
         Field::new("confidence", DataType::Float64, true),
         Field::new("comment_sentiment", DataType::Utf8, false),
         Field::new("comment_confidence", DataType::Float64, false),
+        Field::new(PROBABILITY_COLUMNS[0], DataType::Float64, true),
+        Field::new(PROBABILITY_COLUMNS[1], DataType::Float64, true),
+        Field::new(PROBABILITY_COLUMNS[2], DataType::Float64, true),
+        Field::new(PROBABILITY_COLUMNS[3], DataType::Float64, false),
+        Field::new(PROBABILITY_COLUMNS[4], DataType::Float64, false),
+        Field::new(PROBABILITY_COLUMNS[5], DataType::Float64, false),
         Field::new("language", DataType::Utf8, false),
         Field::new("text_length", DataType::Int64, false),
         Field::new("word_count", DataType::Int64, false),
@@ -76,6 +91,12 @@ pub fn to_record_batch(rows: &[PredictionRow]) -> Result<RecordBatch, TableError
     let ints = |f: fn(&PredictionRow) -> i64| Arc::new(Int64Array::from_iter_values(rows.iter().map(f))) as ArrayRef;
     let strings =
         |f: fn(&PredictionRow) -> &str| Arc::new(StringArray::from_iter_values(rows.iter().map(f))) as ArrayRef;
+    let aspect_probability = |class: usize| {
+        Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.probabilities.map(|p| p[class])))) as ArrayRef
+    };
+    let comment_probability = |class: usize| {
+        Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.comment_probabilities[class]))) as ArrayRef
+    };
     let columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.comment_id.to_string()))),
         Arc::new(TimestampSecondArray::from_iter_values(rows.iter().map(|r| r.created_at)).with_timezone("UTC")),
@@ -84,6 +105,12 @@ pub fn to_record_batch(rows: &[PredictionRow]) -> Result<RecordBatch, TableError
         Arc::new(Float64Array::from_iter(rows.iter().map(|r| r.confidence))),
         strings(|r| &r.comment_sentiment),
         Arc::new(Float64Array::from_iter_values(rows.iter().map(|r| r.comment_confidence))),
+        aspect_probability(0),
+        aspect_probability(1),
+        aspect_probability(2),
+        comment_probability(0),
+        comment_probability(1),
+        comment_probability(2),
         strings(|r| &r.language),
         ints(|r| r.text_length),
         ints(|r| r.word_count),
@@ -122,24 +149,36 @@ pub fn from_parquet(bytes: &[u8]) -> Result<Vec<PredictionRow>, TableError> {
         let (length, words, emoji) = (ints("text_length"), ints("word_count"), ints("emoji_count"));
         let (diggs, replies) = (ints("digg_count"), ints("reply_count"));
         let is_reply = col("is_reply").as_boolean();
+        let probabilities = PROBABILITY_COLUMNS.map(|name| col(name).as_primitive::<Float64Type>());
         let optional = |a: &Float64Array, i: usize| (!a.is_null(i)).then(|| a.value(i));
         for i in 0..batch.num_rows() {
             let row = rows.len() + 1;
-            for (column, null) in
-                [("is_reply", is_reply.is_null(i)), ("comment_confidence", comment_confidence.is_null(i))]
-            {
+            let nulls = [("is_reply", is_reply.is_null(i)), ("comment_confidence", comment_confidence.is_null(i))]
+                .into_iter()
+                .chain(PROBABILITY_COLUMNS[3..].iter().zip(&probabilities[3..]).map(|(c, a)| (*c, a.is_null(i))));
+            for (column, null) in nulls {
                 if null {
                     return Err(TableError::Value { row, column, problem: "unexpected null".into() });
                 }
             }
+            let aspect_probabilities = match probabilities[..3].iter().map(|a| optional(a, i)).collect::<Vec<_>>()[..] {
+                [Some(n), Some(u), Some(p)] => Some([n, u, p]),
+                [None, None, None] => None,
+                _ => {
+                    let problem = "some of an aspect's probabilities are null".into();
+                    return Err(TableError::Value { row, column: "p_negative", problem });
+                }
+            };
             rows.push(PredictionRow {
                 comment_id: parse_id(ids.value(i), row, "comment_id")?,
                 created_at: created.value(i),
                 aspect: aspects.value(i).to_owned(),
                 sentiment: sentiments.value(i).to_owned(),
                 confidence: optional(confidence, i),
+                probabilities: aspect_probabilities,
                 comment_sentiment: comment_sentiments.value(i).to_owned(),
                 comment_confidence: comment_confidence.value(i),
+                comment_probabilities: std::array::from_fn(|c| probabilities[3 + c].value(i)),
                 language: languages.value(i).to_owned(),
                 text_length: length.value(i),
                 word_count: words.value(i),

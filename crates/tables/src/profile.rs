@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::predictions::{ID_COLUMNS, PredictionRow};
+use crate::predictions::{ID_COLUMNS, PROBABILITY_COLUMNS, PredictionRow};
 
 /// The profile format; bumped on any incompatible change.
 pub const PROFILE_FORMAT: &str = "absa-drift-reference-profile/2";
@@ -28,7 +28,7 @@ pub struct Profile {
     pub data_hash: String,
     pub comments: usize,
     pub rows: usize,
-    /// Column → `id`, `categorical` or `numerical`.
+    /// Column → `id`, `categorical`, `numerical` or `probability`.
     pub columns: BTreeMap<String, String>,
     /// Share of rows per aspect (`none` for comments without one).
     pub aspect_mix: BTreeMap<String, f64>,
@@ -66,6 +66,9 @@ pub fn column_kinds() -> BTreeMap<String, String> {
     }
     for num in NUMERIC {
         kinds.insert(num.0.to_owned(), "numerical".to_owned());
+    }
+    for p in PROBABILITY_COLUMNS {
+        kinds.insert(p.to_owned(), "probability".to_owned());
     }
     kinds
 }
