@@ -55,6 +55,13 @@ pub struct ModelMetadata {
     /// What trained the model, e.g. `xgboost-rs 0.3.0 (XGBoost 1.6.2)`.
     pub trainer: String,
     pub comment_model: CommentModelMetadata,
+    /// Labels that came back from the pipeline and were trained on.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub feedback_labels: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The comment-level model's part of `metadata.json`.

@@ -33,10 +33,14 @@ const FOLDS: usize = 5;
 /// Confidence bins of the expected calibration error.
 const ECE_BINS: usize = 10;
 
+/// The `set` of comment labels that came back from the pipeline (TikTok
+/// comments: social text), trained on with the human-rated sets.
+pub const FEEDBACK_SET: &str = "pipeline_feedback";
+
 /// The human-rated set each domain was trained on.
 pub fn domain_of(set: &str) -> TextDomain {
     match set {
-        "tweets" => TextDomain::Social,
+        "tweets" | FEEDBACK_SET => TextDomain::Social,
         "product_reviews" => TextDomain::ProductReviews,
         "movie_reviews" => TextDomain::MovieReviews,
         _ => TextDomain::Editorials,

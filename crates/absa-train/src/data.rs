@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use retrain::FEEDBACK_FILE;
 use sha2::{Digest, Sha256};
+use tables::labels::TextLabel;
 use taxonomy::Polarity;
 use tiktok_export::ExportedComment;
 
@@ -18,8 +20,20 @@ pub struct LabelledComments {
     pub comments: Vec<ExportedComment>,
     /// comment id → (aspect, polarity), in file order.
     pub labels: HashMap<u64, Vec<(String, Polarity)>>,
-    /// SHA-256 over both files, hex.
+    /// Labels that came back, all for training: the optional
+    /// `feedback.csv` (`comment_id,aspect,polarity,text`).
+    pub feedback: Vec<TextLabel>,
+    /// SHA-256 over the files, hex.
     pub data_hash: String,
+}
+
+fn polarity(name: &str) -> Option<Polarity> {
+    match name {
+        "negative" => Some(Polarity::Negative),
+        "neutral" => Some(Polarity::Neutral),
+        "positive" => Some(Polarity::Positive),
+        _ => None,
+    }
 }
 
 pub fn load(dir: &Path) -> Result<LabelledComments, TrainError> {
@@ -27,10 +41,27 @@ pub fn load(dir: &Path) -> Result<LabelledComments, TrainError> {
     let labels_path = dir.join(LABELS_FILE);
     let read = |path: &PathBuf| std::fs::read(path).map_err(|source| TrainError::Io { path: path.clone(), source });
     let (comment_bytes, label_bytes) = (read(&comments_path)?, read(&labels_path)?);
+    let feedback_path = dir.join(FEEDBACK_FILE);
+    let feedback_bytes = match std::fs::read(&feedback_path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(source) => return Err(TrainError::Io { path: feedback_path, source }),
+    };
     let mut hash = Sha256::new();
     hash.update(&comment_bytes);
     hash.update(&label_bytes);
+    if let Some(bytes) = &feedback_bytes {
+        hash.update(bytes);
+    }
     let data_hash = format!("{:x}", hash.finalize());
+    let feedback = match &feedback_bytes {
+        Some(bytes) => tables::labels::text_labels_from_csv(bytes).map_err(|message| TrainError::Data {
+            path: feedback_path.clone(),
+            row: 0,
+            message,
+        })?,
+        None => vec![],
+    };
 
     let rows = tiktok_export::read(&comment_bytes).map_err(|e| TrainError::Data {
         path: comments_path.clone(),
@@ -55,15 +86,11 @@ pub fn load(dir: &Path) -> Result<LabelledComments, TrainError> {
         let record = record.map_err(|e| bad(i + 1, e.to_string()))?;
         let id: u64 =
             record[0].parse().map_err(|_| bad(i + 1, format!("comment_id '{}' is not a number", &record[0])))?;
-        let polarity = match &record[2] {
-            "negative" => Polarity::Negative,
-            "neutral" => Polarity::Neutral,
-            "positive" => Polarity::Positive,
-            other => return Err(bad(i + 1, format!("polarity '{other}' is not negative, neutral or positive"))),
-        };
+        let polarity = polarity(&record[2])
+            .ok_or_else(|| bad(i + 1, format!("polarity '{}' is not negative, neutral or positive", &record[2])))?;
         labels.entry(id).or_default().push((record[1].to_owned(), polarity));
     }
-    Ok(LabelledComments { comments, labels, data_hash })
+    Ok(LabelledComments { comments, labels, feedback, data_hash })
 }
 
 /// Comment indices of each part of the split.

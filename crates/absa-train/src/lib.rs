@@ -19,10 +19,13 @@ use std::path::{Path, PathBuf};
 use absa_model::{Featurizer, LABELS, ModelMetadata, SentimentModel, XgbModel, argmax, count_words, write_vocabulary};
 use pipeline_store::{ModelRegistry, ObjectStore, RegistryError};
 use serde::Serialize;
+use tables::labels::TextLabel;
+use taxonomy::Polarity;
 
 pub use booster::{Boosted, Matrix, Round, boost, boost_rounds, dmatrix, mlogloss, predict_with_xgboost};
 pub use comment_model::{
-    CommentMetrics, CommentTrained, SetMetrics, domain_of, expected_calibration_error, train_comment_model,
+    CommentMetrics, CommentTrained, FEEDBACK_SET, SetMetrics, domain_of, expected_calibration_error,
+    train_comment_model,
 };
 pub use data::{COMMENTS_FILE, LABELS_FILE, LabelledComments, Split, load, split};
 pub use human_rated::{Part, RatedSentence, SETS, label_of, load_human_rated};
@@ -185,6 +188,18 @@ pub fn weak_aspect_pairs(featurizer: &Featurizer, sentences: &[RatedSentence], p
     m
 }
 
+/// The aspect pairs of the labels that came back.
+fn feedback_pairs(featurizer: &Featurizer, feedback: &[TextLabel]) -> Matrix {
+    let mut m = Matrix::new(featurizer.spec().len());
+    for f in feedback {
+        let Some(aspect) = &f.label.aspect else { continue };
+        if let Some(mention) = featurizer.featurize(&f.text).into_iter().find(|m| &m.mention.aspect == aspect) {
+            m.push(&mention.values, f.label.polarity as usize);
+        }
+    }
+    m
+}
+
 /// The human-rated set whose sentences give weak aspect labels.
 pub const WEAK_LABEL_SET: &str = "product_reviews";
 
@@ -202,10 +217,25 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
             return Err(TrainError::EmptySplit(name));
         }
     }
-    let sentences = load_human_rated(&options.human_rated_dir)?;
+    let mut sentences = load_human_rated(&options.human_rated_dir)?;
     let weak = |part| weak_aspect_pairs(&featurizer, &sentences, part);
     let (weak_train, weak_valid, weak_test) = (weak(Part::Train), weak(Part::Validation), weak(Part::Test));
     train_m.append(&weak_train);
+    // Labels that came back: aspect labels join the aspect model's training
+    // pairs, comment labels the comment model's training rows (social text).
+    train_m.append(&feedback_pairs(&featurizer, &data.feedback));
+    sentences.extend(data.feedback.iter().filter(|f| f.label.aspect.is_none()).map(|f| RatedSentence {
+        set: FEEDBACK_SET,
+        id: f.label.comment_id.to_string(),
+        rating: match f.label.polarity {
+            Polarity::Negative => -2.0,
+            Polarity::Neutral => 0.0,
+            Polarity::Positive => 2.0,
+        },
+        label: f.label.polarity,
+        part: Part::Train,
+        text: f.text.clone(),
+    }));
     valid_m.append(&weak_valid);
     progress(Progress::Featurized { pairs: train_m.rows() + valid_m.rows() + test_m.rows() });
 
@@ -236,6 +266,7 @@ pub fn train(options: &TrainOptions, progress: &mut dyn FnMut(Progress)) -> Resu
         data_hash: data.data_hash.clone(),
         trainer: "xgboost-rs 0.3.0 (XGBoost 1.6.2)".to_owned(),
         comment_model: comment.metadata,
+        feedback_labels: data.feedback.len(),
     };
     let metadata_json = serde_json::to_string_pretty(&metadata).expect("serialisable") + "\n";
     let vocabulary_txt = write_vocabulary(&vocabulary);
@@ -322,4 +353,17 @@ pub fn write_files(dir: &Path, files: &[(&'static str, Vec<u8>)]) -> Result<(), 
         std::fs::write(&path, bytes).map_err(|source| TrainError::Io { path, source })?;
     }
     Ok(())
+}
+
+/// The bundled recipe ([`TrainOptions::bundled`]) as the retrain step's
+/// trainer: a challenger is trained as the bundled model was, on the data
+/// directory the step prepares (with its `feedback.csv`).
+pub struct RecipeTrainer;
+
+impl retrain::Trainer for RecipeTrainer {
+    fn train(&self, data_dir: &Path, human_rated_dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+        let trained =
+            train(&TrainOptions::bundled(data_dir, human_rated_dir), &mut |_| {}).map_err(|e| e.to_string())?;
+        Ok(trained.files.into_iter().map(|(name, bytes)| (name.to_owned(), bytes)).collect())
+    }
 }

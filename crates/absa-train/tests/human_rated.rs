@@ -119,7 +119,8 @@ fn the_bundled_comment_model_beats_vader_and_is_calibrated() {
 /// set's mean probability.
 #[test]
 fn estimated_quality_tracks_realised_quality_under_class_shift() {
-    use monitor::quality::{BAND_DEVIATIONS, BAND_RESAMPLES, Scores, estimate, standard_deviation};
+    use drift_core::scores::Scores;
+    use monitor::quality::{BAND_DEVIATIONS, BAND_RESAMPLES, estimate, standard_deviation};
     const BATCH: usize = 400;
     const SHIFTS_PER_SET: usize = 50;
     type Row = (usize, usize, [f64; 3]);
@@ -152,9 +153,8 @@ fn estimated_quality_tracks_realised_quality_under_class_shift() {
             })
             .collect();
         let prior: [f64; 3] = std::array::from_fn(|k| rows.iter().map(|r| r.2[k]).sum::<f64>() / rows.len() as f64);
-        let estimated = |batch: &[&Row]| {
-            estimate(&batch.iter().map(|r| (r.1, r.2)).collect::<Vec<_>>(), prior).unwrap().macro_f1
-        };
+        let estimated =
+            |batch: &[&Row]| estimate(&batch.iter().map(|r| (r.1, r.2)).collect::<Vec<_>>(), prior).unwrap().macro_f1;
         let noise: Vec<f64> = (0..BAND_RESAMPLES)
             .map(|_| {
                 let batch: Vec<&Row> = (0..BATCH).map(|_| &rows[(next() * rows.len() as f64) as usize]).collect();

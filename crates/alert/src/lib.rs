@@ -18,7 +18,9 @@
 //!   going forward in time, decide exactly as one sequential run does.
 //! - Below `min_severity` nothing is sent.
 
-use pipeline_events::{AlertInput, AlertOutput, Failure, Severity, StepError, Verdict, keys, time};
+use pipeline_events::{
+    AlertInput, AlertOutput, ApprovalRequest, Failure, REJECTED, Severity, StepError, Verdict, keys, time,
+};
 use pipeline_store::{Notifier, NotifyError, ObjectStore, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -146,9 +148,15 @@ impl Alerter {
         };
         let owner = input.run_id.clone().unwrap_or_else(unnamed);
         let owner = owner.as_str();
-        match (&input.verdict, &input.failure) {
-            (Some(v), None) => self.verdict(store, notifier, v, owner).await,
-            (None, Some(f)) => {
+        match (&input.verdict, &input.failure, &input.approval) {
+            (Some(v), None, None) => self.verdict(store, notifier, v, owner).await,
+            (None, None, Some(a)) => {
+                let c = &a.evaluation.challenger;
+                let id = format!("approval-{}-{}", sanitize(&c.model), c.version);
+                let (subject, body) = approval_message(a);
+                self.send_once(store, notifier, &id, owner, subject, body).await
+            }
+            (None, Some(f), None) => {
                 let id = input.run_id.clone().unwrap_or_else(|| format!("{}-{}", f.failed_step, f.error));
                 let (subject, body) = failure_message(f, input.run_id.as_deref());
                 self.send_once(store, notifier, &format!("failure-{}", sanitize(&id)), owner, subject, body).await
@@ -319,6 +327,29 @@ pub fn readable_cause(cause: &str) -> String {
         error_message: String,
     }
     serde_json::from_str::<LambdaError>(cause).map_or_else(|_| cause.to_owned(), |e| e.error_message)
+}
+
+/// The approval request: the comparison, and the two answers a person can
+/// give (in AWS with the AWS CLI, locally with `absa-drift`).
+pub fn approval_message(a: &ApprovalRequest) -> (String, String) {
+    let (e, c) = (&a.evaluation, &a.evaluation.challenger);
+    let subject = subject_line(&format!("[absa-drift] approve {} version {} for production?", c.model, c.version));
+    let mut body = format!(
+        "A challenger was trained on {} labels that came back ({} held out to judge it).\n{}\n\n\
+         test                         challenger  production  rows\n",
+        c.trained_labels, c.held_out_labels, e.summary
+    );
+    for (test, s) in &e.scores {
+        body.push_str(&format!("{test:<28} {:>10.3}  {:>10.3}  {:>4}\n", s.challenger, s.champion, s.rows));
+    }
+    body.push_str(&format!(
+        "\nApprove (in AWS):\n  aws stepfunctions send-task-success --task-token '{token}' \\\n    \
+         --task-output '{{\"approved_by\":\"<you>\"}}'\n\
+         Reject:\n  aws stepfunctions send-task-failure --task-token '{token}' --error {REJECTED} --cause '<why>'\n\
+         Locally: absa-drift approve --token '{token}' (or absa-drift reject --token … --why …)\n",
+        token = a.token
+    ));
+    (subject, body)
 }
 
 pub fn failure_message(f: &Failure, run_id: Option<&str>) -> (String, String) {

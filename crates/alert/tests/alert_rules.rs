@@ -34,7 +34,7 @@ fn alerter() -> Alerter {
 }
 
 async fn send(store: &LocalDirStore, notifier: &LocalNotifier, v: Verdict) -> AlertOutput {
-    alerter().run(store, notifier, &AlertInput { verdict: Some(v), failure: None, run_id: None }).await.unwrap()
+    alerter().run(store, notifier, &AlertInput { verdict: Some(v), ..Default::default() }).await.unwrap()
 }
 
 fn sent_messages(notifier: &LocalNotifier) -> Vec<serde_json::Value> {
@@ -89,7 +89,7 @@ async fn failures_are_reported_once_per_run() {
         cause: r#"{"errorType":"ExtractError","errorMessage":"raw/bad.csv: exporter CSV: header column 3 is 'UserID', expected 'User ID'"}"#.into(),
         failed_step: "Extract".into(),
     };
-    let input = AlertInput { verdict: None, failure: Some(failure), run_id: Some("run-2026-11-02T05".into()) };
+    let input = AlertInput { failure: Some(failure), run_id: Some("run-2026-11-02T05".into()), ..Default::default() };
     let first = alerter().run(&store, &notifier, &input).await.unwrap();
     assert!(first.sent);
     assert_eq!(first.subject.as_deref(), Some("[absa-drift] pipeline FAILED at Extract: ExtractError"));
@@ -98,7 +98,7 @@ async fn failures_are_reported_once_per_run() {
     assert!(body.contains("header column 3") && body.contains("run-2026-11-02T05"), "{body}");
     assert!(body.contains("Cause:\nraw/bad.csv: exporter CSV: header column 3"), "the message, not its JSON: {body}");
 
-    let neither = AlertInput { verdict: None, failure: None, run_id: None };
+    let neither = AlertInput { verdict: None, ..Default::default() };
     assert!(alerter().run(&store, &notifier, &neither).await.is_err());
 }
 
@@ -140,6 +140,7 @@ async fn a_claim_in_flight_is_left_to_its_owner_until_its_lease_ends() {
         verdict: Some(verdict(batch, "2026-11-02", &batch[1..], Severity::Alarm)),
         failure: None,
         run_id: Some(run.into()),
+        ..Default::default()
     };
 
     pending_claim(&store, "batch-b01", "run-a", unix_now() + 600);
@@ -168,7 +169,8 @@ fn day_of_verdicts() -> Vec<Verdict> {
 /// Every verdict of the day in order, as one execution per batch of one run.
 async fn run_day(store: LocalDirStore, notifier: std::sync::Arc<LocalNotifier>, run: usize) {
     for v in day_of_verdicts() {
-        let input = AlertInput { run_id: Some(format!("run{run}-{}", v.batch_id)), verdict: Some(v), failure: None };
+        let input =
+            AlertInput { run_id: Some(format!("run{run}-{}", v.batch_id)), verdict: Some(v), ..Default::default() };
         alerter().run(&store, notifier.as_ref(), &input).await.unwrap();
     }
 }

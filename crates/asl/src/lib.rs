@@ -7,8 +7,12 @@
 //! other, so `MaxConcurrency` only matters in the cloud); `InputPath`,
 //! `Parameters` (with `.$` keys and `$$.Execution.Name` / `$$.State.Name`),
 //! `ResultSelector`, `ResultPath`, `OutputPath`, `Retry` and `Catch` with
-//! Step Functions' semantics (retry waits are skipped locally). Anything else is refused before the run
-//! starts, with the state and field named. A path that is missing at run
+//! Step Functions' semantics (retry waits are skipped locally); a Task on
+//! `arn:aws:states:::lambda:invoke.waitForTaskToken` (its `FunctionName`
+//! is invoked with its `Payload`, where `$$.Task.Token` is the token; the
+//! execution then pauses as an [`Outcome::Waiting`] until [`resume`] brings
+//! the token's result). Anything else is refused before the run starts,
+//! with the state and field named. A path that is missing at run
 //! time ends the run with an error naming state and path, where Step
 //! Functions fails the execution with `States.Runtime`.
 
@@ -32,6 +36,46 @@ pub trait Invoker {
 pub enum Outcome {
     Succeeded(Value),
     Failed(TaskFailure),
+    /// Paused at a callback task until its token's result comes.
+    Waiting(Suspension),
+}
+
+/// The Task resource that pauses an execution until someone answers the
+/// token the function was given (Step Functions' `SendTaskSuccess` or
+/// `SendTaskFailure`).
+pub const WAIT_FOR_TASK_TOKEN: &str = "arn:aws:states:::lambda:invoke.waitForTaskToken";
+
+/// An execution paused at a callback task: what [`resume`] needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Suspension {
+    pub token: String,
+    pub execution: String,
+    /// The callback task.
+    pub state: String,
+    /// The execution's data when the task started (the state's raw input).
+    pub data: Value,
+    /// The task's `TimeoutSeconds`: how long the token may stay unanswered.
+    pub timeout_seconds: Option<u64>,
+}
+
+impl Suspension {
+    /// As JSON, to keep until the answer comes.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "token": self.token, "execution": self.execution, "state": self.state,
+            "data": self.data, "timeout_seconds": self.timeout_seconds,
+        })
+    }
+
+    pub fn from_json(v: &Value) -> Option<Suspension> {
+        Some(Suspension {
+            token: v["token"].as_str()?.to_owned(),
+            execution: v["execution"].as_str()?.to_owned(),
+            state: v["state"].as_str()?.to_owned(),
+            data: v["data"].clone(),
+            timeout_seconds: v["timeout_seconds"].as_u64(),
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -159,10 +203,12 @@ struct Context<'a> {
     state: &'a str,
     /// In a Map's `ItemSelector`: the item's index and value.
     item: Option<(usize, &'a Value)>,
+    /// In a callback task's `Parameters`: its token.
+    token: Option<&'a str>,
 }
 
 /// `$`, `$.a.b`, `$$.Execution.Name`, `$$.State.Name`, `$$.Map.Item.Value`,
-/// `$$.Map.Item.Index`.
+/// `$$.Map.Item.Index`, `$$.Task.Token`.
 fn read(path: &str, input: &Value, ctx: &Context) -> Result<Value, String> {
     if let Some(rest) = path.strip_prefix("$$.") {
         return match (rest, ctx.item) {
@@ -170,6 +216,7 @@ fn read(path: &str, input: &Value, ctx: &Context) -> Result<Value, String> {
             ("State.Name", _) => Ok(json!(ctx.state)),
             ("Map.Item.Value", Some((_, value))) => Ok(value.clone()),
             ("Map.Item.Index", Some((index, _))) => Ok(json!(index)),
+            ("Task.Token", _) if ctx.token.is_some() => Ok(json!(ctx.token)),
             (other, _) => Err(format!("context field '{other}' is not supported here")),
         };
     }
@@ -239,8 +286,39 @@ pub fn execute(
     visited: &mut Vec<String>,
 ) -> Result<Outcome, WorkflowError> {
     validate(doc)?;
+    let start = doc["StartAt"].as_str().expect("validated").to_owned();
+    run(doc, start, input, None, execution, invoker, visited)
+}
+
+/// Goes on with a paused execution: its callback task ends with `answer`
+/// (a result, or a failure that its `Retry` does not retry and its `Catch`
+/// may take, as `States.Timeout` or a rejection).
+pub fn resume(
+    doc: &Value,
+    paused: &Suspension,
+    answer: Result<Value, TaskFailure>,
+    invoker: &mut dyn Invoker,
+    visited: &mut Vec<String>,
+) -> Result<Outcome, WorkflowError> {
+    validate(doc)?;
+    let state = &doc["States"][&paused.state];
+    if state["Resource"].as_str() != Some(WAIT_FOR_TASK_TOKEN) {
+        return Err(WorkflowError::Invalid(format!("state '{}' is not a callback task", paused.state)));
+    }
+    run(doc, paused.state.clone(), paused.data.clone(), Some(answer), &paused.execution, invoker, visited)
+}
+
+fn run(
+    doc: &Value,
+    start: String,
+    input: Value,
+    mut answer: Option<Result<Value, TaskFailure>>,
+    execution: &str,
+    invoker: &mut dyn Invoker,
+    visited: &mut Vec<String>,
+) -> Result<Outcome, WorkflowError> {
     let states = doc["States"].as_object().expect("validated");
-    let mut name = doc["StartAt"].as_str().expect("validated").to_owned();
+    let mut name = start;
     let mut data = input;
     let mut events = 0;
     let mut count_event = |state: &str| {
@@ -251,19 +329,29 @@ pub fn execute(
         count_event(&name)?;
         visited.push(name.clone());
         let s = &states[&name]; // validated: every transition leads to a state
-        let ctx = Context { execution, state: &name, item: None };
+        let token = format!("{execution}/{name}/{}", visited.len());
+        let callback = s["Resource"].as_str() == Some(WAIT_FOR_TASK_TOKEN);
+        let ctx = Context { execution, state: &name, item: None, token: callback.then_some(token.as_str()) };
         let path_err =
             |path: &str, reason: String| WorkflowError::Path { state: name.clone(), path: path.to_owned(), reason };
         let field = |f: &str, default: &'static str| s[f].as_str().unwrap_or(default).to_owned();
         let (input_path, result_path, output_path) =
             (field("InputPath", "$"), field("ResultPath", "$"), field("OutputPath", "$"));
-        let effective = read(&input_path, &data, &ctx).map_err(|r| path_err(&input_path, r))?;
-        let effective = match s.get("Parameters") {
-            Some(p) => template(p, &effective, &ctx).map_err(|r| path_err("Parameters", r))?,
-            None => effective,
+        let resumed = answer.take();
+        let effective = match resumed {
+            // The task's input was used when it started.
+            Some(_) => Value::Null,
+            None => {
+                let effective = read(&input_path, &data, &ctx).map_err(|r| path_err(&input_path, r))?;
+                match s.get("Parameters") {
+                    Some(p) => template(p, &effective, &ctx).map_err(|r| path_err("Parameters", r))?,
+                    None => effective,
+                }
+            }
         };
         let kind = s["Type"].as_str().expect("validated");
         let result = match kind {
+            _ if resumed.is_some() => resumed.expect("some"),
             "Succeed" => return Ok(Outcome::Succeeded(data)),
             "Fail" => {
                 let pick = |path: &str, fixed: &str| match s[path].as_str() {
@@ -309,10 +397,18 @@ pub fn execute(
             "Map" => map(s, &effective, &ctx, invoker, visited).map_err(|r| path_err(&r.0, r.1))?,
             _ => {
                 let resource = s["Resource"].as_str().ok_or_else(|| path_err("Resource", "missing".into()))?;
+                let (resource, effective) = if callback {
+                    let function = effective["FunctionName"].as_str().ok_or_else(|| {
+                        path_err("Parameters.FunctionName", "a callback task names its function".into())
+                    })?;
+                    (function.to_owned(), effective["Payload"].clone())
+                } else {
+                    (resource.to_owned(), effective)
+                };
                 let mut attempts: BTreeMap<usize, u64> = BTreeMap::new();
-                loop {
+                let invoked = loop {
                     count_event(&name)?;
-                    match invoker.invoke(resource, effective.clone()) {
+                    match invoker.invoke(&resource, effective.clone()) {
                         Ok(v) => break Ok(v),
                         Err(f) => {
                             let retry = s["Retry"]
@@ -331,6 +427,18 @@ pub fn execute(
                             }
                         }
                     }
+                };
+                match invoked {
+                    Ok(_) if callback => {
+                        return Ok(Outcome::Waiting(Suspension {
+                            token,
+                            execution: execution.to_owned(),
+                            state: name.clone(),
+                            data,
+                            timeout_seconds: s["TimeoutSeconds"].as_u64(),
+                        }));
+                    }
+                    other => other,
                 }
             }
         };
@@ -393,6 +501,9 @@ fn map(
         let child = format!("{}:{index}", ctx.execution);
         match execute(processor, item_input, &child, invoker, visited) {
             Ok(Outcome::Succeeded(out)) => outputs.push(out),
+            Ok(Outcome::Waiting(_)) => {
+                return Err(("ItemProcessor".to_owned(), "a callback task in a Map is not supported locally".into()));
+            }
             Ok(Outcome::Failed(f)) => {
                 failed += 1;
                 outputs.push(json!({ "Error": f.error, "Cause": f.cause }));
@@ -421,19 +532,29 @@ mod tests {
 
     /// Answers each function with a canned result and records its inputs;
     /// `failures` are returned first, in order, for the named function.
+    /// The retrain function trains when `labels` came back.
     struct Fake {
         severity: &'static str,
         calls: Vec<(String, Value)>,
         failures: Vec<(&'static str, TaskFailure)>,
+        labels: bool,
     }
 
     impl Invoker for Fake {
         fn invoke(&mut self, resource: &str, input: Value) -> Result<Value, TaskFailure> {
-            self.calls.push((resource.to_owned(), input));
+            self.calls.push((resource.to_owned(), input.clone()));
             if let Some(i) = self.failures.iter().position(|(r, _)| resource.contains(r)) {
                 return Err(self.failures.remove(i).1);
             }
+            let challenger = json!({"model": "m", "version": 2, "champion_version": 1});
             Ok(match resource {
+                "${retrain_function_arn}" if input.get("train").is_some() => {
+                    json!({"trained": self.labels, "reason": "r", "challenger": challenger})
+                }
+                "${retrain_function_arn}" if input.get("evaluate").is_some() => {
+                    json!({"challenger": challenger, "promote_automatically": false})
+                }
+                "${retrain_function_arn}" => json!({"model": "m", "version": 2, "previous_version": 1}),
                 "${extract_function_arn}" => json!({"batch_id": "b1", "partitions": []}),
                 "${transform_function_arn}" => json!({"batch_id": "b1", "model_version": 1}),
                 "${monitor_function_arn}" => {
@@ -445,7 +566,7 @@ mod tests {
     }
 
     fn fake(severity: &'static str) -> Fake {
-        Fake { severity, calls: vec![], failures: vec![] }
+        Fake { severity, calls: vec![], failures: vec![], labels: false }
     }
 
     fn failure(error: &str) -> TaskFailure {
@@ -500,6 +621,77 @@ mod tests {
             alert_input,
             &json!({"failure": {"error": "ExtractError", "cause": "ExtractError happened", "failed_step": "Extract"}, "run_id": "run-9"})
         );
+    }
+
+    #[test]
+    fn an_alarm_with_labels_pauses_for_approval_and_the_answer_decides() {
+        let doc = pipeline();
+        let paused = |f: &mut Fake| {
+            let mut visited = vec![];
+            let out = execute(&doc, json!({"key": "k"}), "run-3", f, &mut visited).unwrap();
+            let tail = &visited[visited.len() - 6..];
+            assert_eq!(
+                tail,
+                ["RetrainAfterAlarm", "Retrain", "TrainedOrNot", "Evaluate", "PromoteOrAsk", "AwaitApproval"]
+            );
+            let Outcome::Waiting(paused) = out else { panic!("{out:?}") };
+            paused
+        };
+        let mut f = Fake { labels: true, ..fake("alarm") };
+        let waiting = paused(&mut f);
+        // The alert function got the token, with the evaluation, as its payload.
+        let (function, payload) = f.calls.last().unwrap();
+        assert_eq!(function, "${alert_function_arn}");
+        assert_eq!(payload["approval"]["token"], waiting.token.as_str());
+        assert_eq!(payload["approval"]["evaluation"]["challenger"]["version"], 2);
+        assert_eq!(waiting.timeout_seconds, Some(604_800));
+        // Kept and read back, as the local runner keeps a paused execution.
+        let waiting = Suspension::from_json(&waiting.to_json()).unwrap();
+
+        let mut visited = vec![];
+        let approved = resume(&doc, &waiting, Ok(json!({"approved_by": "me"})), &mut f, &mut visited).unwrap();
+        assert_eq!(visited, ["AwaitApproval", "Promote", "Done"]);
+        let Outcome::Succeeded(out) = approved else { panic!("{approved:?}") };
+        assert_eq!(out["promotion"]["version"], 2);
+        assert_eq!(out["approval"]["approved_by"], "me");
+        assert_eq!(f.calls.last().unwrap().1, json!({"promote": {"model": "m", "version": 2, "champion_version": 1}}));
+
+        for (error, end, message) in [
+            ("Rejected", "ChallengerRejected", "challenger rejected; production unchanged"),
+            ("States.Timeout", "ApprovalTimedOut", "no approval within a week; production unchanged"),
+        ] {
+            let mut f = Fake { labels: true, ..fake("alarm") };
+            let waiting = paused(&mut f);
+            let calls = f.calls.len();
+            let mut visited = vec![];
+            let answer = Err(TaskFailure { error: error.into(), cause: "why".into() });
+            let Outcome::Succeeded(out) = resume(&doc, &waiting, answer, &mut f, &mut visited).unwrap() else {
+                panic!("{error} ends the execution cleanly")
+            };
+            assert_eq!(visited, ["AwaitApproval", end, "Done"]);
+            assert_eq!(out["retrain_result"]["message"], message);
+            assert_eq!(f.calls.len(), calls, "{error}: nothing promoted");
+        }
+        // Without labels, an alarm ends after the retrain function says why not.
+        let mut f = fake("alarm");
+        let mut visited = vec![];
+        assert!(matches!(execute(&doc, json!({"key": "k"}), "r", &mut f, &mut visited), Ok(Outcome::Succeeded(_))));
+        assert_eq!(visited[visited.len() - 3..], ["Retrain", "TrainedOrNot", "Done"]);
+    }
+
+    #[test]
+    fn only_a_callback_task_can_be_resumed() {
+        let waiting = Suspension {
+            token: "t".into(),
+            execution: "e".into(),
+            state: "Promote".into(),
+            data: json!({}),
+            timeout_seconds: None,
+        };
+        assert!(matches!(
+            resume(&pipeline(), &waiting, Ok(json!({})), &mut fake("ok"), &mut vec![]),
+            Err(WorkflowError::Invalid(_))
+        ));
     }
 
     #[test]

@@ -92,6 +92,10 @@ pub fn run(args: &BackfillArgs) -> Result<(), BackfillError> {
             let cause = crate::printable(&alert::readable_cause(&f.cause));
             return Err(BackfillError::Failed { error: f.error, cause });
         }
+        Outcome::Waiting(paused) => {
+            let cause = format!("paused at '{}', a callback task the backfill has no use for", paused.state);
+            return Err(BackfillError::Failed { error: "States.Runtime".into(), cause });
+        }
     };
     let batches = output["batches"].as_array().cloned().unwrap_or_default();
     if batches.is_empty() {

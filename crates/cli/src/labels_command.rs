@@ -6,10 +6,10 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use monitor::labels::{self, Label};
 use monitor::{Answer, Monitor};
 use pipeline_events::{BatchHour, MonitorJob, MonitorRequest, keys};
 use pipeline_store::{LocalDirStore, ObjectStore, StoreError};
+use tables::labels::{self, Label};
 
 #[derive(Args, Debug)]
 pub struct LabelsArgs {

@@ -1,6 +1,7 @@
-//! The four functions of the state machines, run in-process on a local
-//! store, as `absa-drift run`, `backfill` and `baseline` use them: what the
-//! Lambdas do, with the local store and notifier in place of S3 and SNS.
+//! The five functions of the state machines, run in-process on a local
+//! store, as `absa-drift run`, `backfill`, `retrain` and `approve` use them:
+//! what the Lambdas do, with the local store and notifier in place of S3
+//! and SNS.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -9,8 +10,11 @@ use alert::Alerter;
 use asl::{Invoker, TaskFailure};
 use extract::Extractor;
 use monitor::Monitor;
-use pipeline_events::{AlertInput, ExtractInput, Severity, StepError};
+use pipeline_events::{AlertInput, ExtractInput, RetrainJob, Severity, StepError};
 use pipeline_store::{LocalDirStore, LocalNotifier};
+use retrain::Retrainer;
+#[cfg(not(feature = "train"))]
+use retrain::Trainer;
 use serde_json::Value;
 use transform::Transformer;
 
@@ -21,7 +25,7 @@ use crate::run_command::RunError;
 /// `ABSA_PSEUDONYM_KEY` is not set (dot files are not objects of the store).
 const KEY_FILE: &str = ".pseudonym-key";
 
-/// The four functions of the state machine, run in-process.
+/// The functions of the state machine, run in-process.
 pub struct LocalFunctions<'a> {
     runtime: &'a tokio::runtime::Runtime,
     store: &'a LocalDirStore,
@@ -30,6 +34,32 @@ pub struct LocalFunctions<'a> {
     pub monitor: Monitor,
     alerter: Alerter,
     notifier: LocalNotifier,
+    retrainer: Retrainer<LocalTrainer>,
+}
+
+/// Training needs XGBoost's C++, which only the `train` feature links.
+#[cfg(feature = "train")]
+type LocalTrainer = absa_train::RecipeTrainer;
+#[cfg(feature = "train")]
+const LOCAL_TRAINER: LocalTrainer = absa_train::RecipeTrainer;
+#[cfg(not(feature = "train"))]
+type LocalTrainer = NoTraining;
+#[cfg(not(feature = "train"))]
+const LOCAL_TRAINER: LocalTrainer = NoTraining;
+
+/// The trainer of a binary built without training: the retrain step still
+/// counts labels and says whether a retrain is due, and fails clearly when
+/// one is.
+#[cfg(not(feature = "train"))]
+pub struct NoTraining;
+
+#[cfg(not(feature = "train"))]
+impl Trainer for NoTraining {
+    fn train(&self, _: &Path, _: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+        Err("this absa-drift was built without training: build it with `make build-train` \
+             (cargo build --release --features train) to train challengers locally"
+            .into())
+    }
 }
 
 impl<'a> LocalFunctions<'a> {
@@ -61,6 +91,8 @@ impl<'a> LocalFunctions<'a> {
                 report_location: format!("{}/", store.root().display()),
             },
             notifier: LocalNotifier { path: store.root().join("alerts.jsonl") },
+            retrainer: Retrainer::from_env(MODEL, LOCAL_TRAINER)
+                .map_err(|message| RunError::File { path: "environment".into(), message })?,
         })
     }
 }
@@ -104,6 +136,10 @@ impl Invoker for LocalFunctions<'_> {
             "${alert_function_arn}" => {
                 let input: AlertInput = payload(input)?;
                 result(rt.block_on(self.alerter.run(store, &self.notifier, &input)).map_err(function_error)?)
+            }
+            "${retrain_function_arn}" => {
+                let job: RetrainJob = payload(input)?;
+                rt.block_on(self.retrainer.handle(store, store, &job)).map_err(function_error)
             }
             other => Err(failure("States.Runtime", format!("no local function for resource '{other}'"))),
         }

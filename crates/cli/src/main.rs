@@ -1,5 +1,6 @@
 //! `absa-drift`: the command line of the absa-drift pipeline.
 
+mod approval_command;
 mod backfill_command;
 mod baseline_command;
 mod dataset;
@@ -58,6 +59,15 @@ enum Command {
     /// queue, or any comment_id,aspect,polarity file) and monitor the batch
     /// again: its report shows the realised quality beside the estimate.
     Labels(labels_command::LabelsArgs),
+    /// Start the retraining branch now: train a challenger on the labels
+    /// that came back (if enough did), evaluate it, promote it or ask a
+    /// person (needs a binary built with the `train` feature).
+    Retrain(approval_command::RetrainArgs),
+    /// Approve the challenger an approval request (an alert) asks about:
+    /// the paused execution goes on and promotes it to production.
+    Approve(approval_command::ApproveArgs),
+    /// Reject that challenger: production stays as it is.
+    Reject(approval_command::RejectArgs),
     /// Publish a model directory (default: the bundled data/model) to a
     /// local registry as its next version, and point an alias at it.
     Publish(publish_command::PublishArgs),
@@ -97,6 +107,9 @@ fn main() -> ExitCode {
             }
             other => other.map(drop).map_err(|e| e.to_string()),
         },
+        Command::Retrain(args) => approval_command::retrain(&args).map_err(|e| e.to_string()),
+        Command::Approve(args) => approval_command::approve(&args).map_err(|e| e.to_string()),
+        Command::Reject(args) => approval_command::reject(&args).map_err(|e| e.to_string()),
         Command::Publish(args) => publish_command::run(&args).map_err(|e| e.to_string()),
     };
     match result {

@@ -152,6 +152,32 @@ pub fn publish_if_missing(
     Ok(())
 }
 
+/// The bundled training data a retrain starts from.
+const TRAINING_DIR: &str = "data/train";
+const HUMAN_RATED_DIR: &str = "data/human-rated";
+
+/// Puts the bundled training data under `training/` in the store, unless
+/// something is there already (what a deployment uploads to the bucket).
+pub fn upload_training_data_if_missing(
+    runtime: &tokio::runtime::Runtime,
+    store: &LocalDirStore,
+) -> Result<(), RunError> {
+    if !runtime.block_on(store.list(keys::TRAINING_PREFIX))?.is_empty() {
+        return Ok(());
+    }
+    for (dir, prefix) in [(TRAINING_DIR, keys::TRAINING_PREFIX), (HUMAN_RATED_DIR, keys::HUMAN_RATED_PREFIX)] {
+        let entries =
+            std::fs::read_dir(dir).map_err(|e| RunError::File { path: dir.into(), message: e.to_string() })?;
+        for entry in entries.flatten().filter(|e| e.path().is_file()) {
+            let path = entry.path();
+            let bytes =
+                std::fs::read(&path).map_err(|e| RunError::File { path: path.clone(), message: e.to_string() })?;
+            runtime.block_on(store.put(&format!("{prefix}{}", entry.file_name().to_string_lossy()), bytes))?;
+        }
+    }
+    Ok(())
+}
+
 /// Every batch to run, in order.
 fn batches(args: &RunArgs) -> Result<Vec<Batch>, RunError> {
     let read =
@@ -199,6 +225,7 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
     let store = LocalDirStore::new(&args.store);
 
     publish_if_missing(&runtime, &store, &args.model)?;
+    upload_training_data_if_missing(&runtime, &store)?;
 
     let mut functions = LocalFunctions::new(&runtime, &store)?;
     let run_token = format!("{}-{}", std::process::id(), pipeline_events::time::unix_now());
@@ -220,24 +247,11 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
         let input = serde_json::to_value(input).expect("serialisable");
         let outcome = execute(&doc, input, &execution, &mut functions, &mut visited)?;
         summary.executions += 1;
-        match outcome {
-            Outcome::Succeeded(out) => {
-                let counts = &out["extract"]["counts"];
-                let alert = match out.get("alert") {
-                    Some(a) if a["sent"] == true => "sent".to_owned(),
-                    Some(a) => format!("not sent: {}", a["reason"].as_str().unwrap_or_default()),
-                    None => "-".to_owned(),
-                };
-                println!(
-                    "{shown:<22} {:>5} {:>5} {:>6.2}  {:<8} {alert}",
-                    counts["clean_rows"].as_u64().unwrap_or(0),
-                    counts["quarantined_rows"].as_u64().unwrap_or(0),
-                    out["verdict"]["share_of_drifted_columns"].as_f64().unwrap_or(f64::NAN),
-                    out["verdict"]["severity"].as_str().unwrap_or("?"),
-                );
-                latest_report = out["verdict"]["html_key"].as_str().map(|k| args.store.join(k));
-                queues.extend(out["verdict"]["labelling_queue"].as_str().map(str::to_owned));
-            }
+        // A paused execution (a challenger awaiting approval) has run the
+        // hour's steps: its data is the hour's output so far.
+        let (out, paused) = match outcome {
+            Outcome::Succeeded(out) => (Some(out), None),
+            Outcome::Waiting(paused) => (Some(paused.data.clone()), Some(paused)),
             Outcome::Failed(f) => {
                 summary.failed += 1;
                 // The state before the first `…Failed` one is the step that failed.
@@ -248,7 +262,33 @@ pub fn run(args: &RunArgs) -> Result<RunSummary, RunError> {
                     f.error,
                     crate::printable(&alert::readable_cause(&f.cause))
                 );
+                (None, None)
             }
+        };
+        if let Some(out) = out {
+            let counts = &out["extract"]["counts"];
+            let alert = match out.get("alert") {
+                Some(a) if a["sent"] == true => "sent".to_owned(),
+                Some(a) => format!("not sent: {}", a["reason"].as_str().unwrap_or_default()),
+                None => "-".to_owned(),
+            };
+            println!(
+                "{shown:<22} {:>5} {:>5} {:>6.2}  {:<8} {alert}",
+                counts["clean_rows"].as_u64().unwrap_or(0),
+                counts["quarantined_rows"].as_u64().unwrap_or(0),
+                out["verdict"]["share_of_drifted_columns"].as_f64().unwrap_or(f64::NAN),
+                out["verdict"]["severity"].as_str().unwrap_or("?"),
+            );
+            latest_report = out["verdict"]["html_key"].as_str().map(|k| args.store.join(k));
+            queues.extend(out["verdict"]["labelling_queue"].as_str().map(str::to_owned));
+            if paused.is_none() && out.get("evaluation").is_some() {
+                println!("{:<22} {}", "", crate::approval_command::ended(&out));
+            }
+        }
+        if let Some(paused) = paused {
+            crate::approval_command::keep_waiting(&args.store, &args.state_machine, &paused)
+                .map_err(|e| RunError::File { path: args.store.clone(), message: e.to_string() })?;
+            println!("{:<22} {}", "", crate::approval_command::waiting_line(&paused));
         }
     }
     if let Some(report) = latest_report {

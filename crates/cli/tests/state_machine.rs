@@ -51,12 +51,18 @@ fn every_task_retries_times_out_and_catches() {
     let states = doc["States"].as_object().unwrap();
     let mut resources = BTreeSet::new();
     for (name, s) in states.iter().filter(|(_, s)| s["Type"] == "Task") {
-        resources.insert(s["Resource"].as_str().unwrap().to_owned());
-        assert!(s["TimeoutSeconds"].as_u64().is_some_and(|t| t > 0 && t <= 900), "{name} has a timeout");
+        // A callback task invokes its function, then waits up to a week for
+        // a person: a timeout is an answer (Catch), not a retry.
+        let callback = s["Resource"] == asl::WAIT_FOR_TASK_TOKEN;
+        let function = if callback { &s["Parameters"]["FunctionName"] } else { &s["Resource"] };
+        resources.insert(function.as_str().unwrap().to_owned());
+        let longest = if callback { 7 * 24 * 3600 } else { 900 };
+        assert!(s["TimeoutSeconds"].as_u64().is_some_and(|t| t > 0 && t <= longest), "{name} has a timeout");
         let retry = &s["Retry"][0];
         let errors: BTreeSet<&str> =
             retry["ErrorEquals"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
-        assert_eq!(errors, TRANSIENT.into_iter().collect(), "{name} retries Lambda's transient errors");
+        let transient: BTreeSet<&str> = TRANSIENT.into_iter().filter(|e| !callback || *e != "States.Timeout").collect();
+        assert_eq!(errors, transient, "{name} retries Lambda's transient errors");
         assert!(
             retry["BackoffRate"].as_f64().unwrap() > 1.0 && retry["JitterStrategy"] == "FULL",
             "{name}: backoff with jitter"
@@ -66,7 +72,12 @@ fn every_task_retries_times_out_and_catches() {
         let catch = catchers.last().unwrap();
         assert_eq!(catch["ErrorEquals"], serde_json::json!(["States.ALL"]), "{name} catches everything");
         let before: Vec<Value> = catchers[..catchers.len() - 1].iter().map(|c| c["ErrorEquals"].clone()).collect();
-        let expected = if name == "Extract" { vec![serde_json::json!(["ExtractNoInput"])] } else { vec![] };
+        let expected = match name.as_str() {
+            "Extract" => vec![serde_json::json!(["ExtractNoInput"])],
+            // A rejection and no answer end the branch cleanly, production unchanged.
+            "AwaitApproval" => vec![serde_json::json!(["Rejected"]), serde_json::json!(["States.Timeout"])],
+            _ => vec![],
+        };
         assert_eq!(before, expected, "{name}'s other catchers");
         // Every catch ends, through the failure alert, in Fail.
         let mut at = catch["Next"].as_str().unwrap().to_owned();
@@ -79,7 +90,7 @@ fn every_task_retries_times_out_and_catches() {
         assert!(states[&at]["ErrorPath"].is_string() && states[&at]["CausePath"].is_string(), "the error is kept");
     }
     assert_eq!(resources, functions(), "ARNs are the placeholders of statemachine/functions.json");
-    assert_eq!(functions().len(), 4);
+    assert_eq!(functions().len(), 5);
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod drift;
 mod histogram;
 pub mod ks;
 mod sample;
+pub mod scores;
 pub mod special;
 mod stattest;
 

@@ -169,7 +169,7 @@ async fn the_aws_adapters_work_against_moto() {
         html_key: "reports/r.html".into(),
         labelling_queue: None,
     };
-    let input = AlertInput { verdict: Some(verdict), failure: None, run_id: None };
+    let input = AlertInput { verdict: Some(verdict), ..Default::default() };
     assert!(alerter.run(&store, &notifier, &input).await.unwrap().sent);
     assert!(!alerter.run(&store, &notifier, &input).await.unwrap().sent);
     let messages = published(&moto);
@@ -202,7 +202,7 @@ async fn the_aws_adapters_work_against_moto() {
     let wrong =
         SnsNotifier { client: notifier.client.clone(), topic_arn: "arn:aws:sns:us-east-1:123456789012:nope".into() };
     let failure = pipeline_events::Failure { error: "E".into(), cause: "C".into(), failed_step: "S".into() };
-    let input = AlertInput { verdict: None, failure: Some(failure), run_id: Some("r1".into()) };
+    let input = AlertInput { failure: Some(failure), run_id: Some("r1".into()), ..Default::default() };
     let err = alerter.run(&store, &wrong, &input).await.unwrap_err();
     assert!(err.to_string().contains(":nope"), "{err}");
 }
@@ -232,7 +232,8 @@ async fn alert_day(store: S3Store, notifier: std::sync::Arc<SnsNotifier>, run: u
             html_key: format!("reports/b{h:02}.html"),
             labelling_queue: None,
         };
-        let input = AlertInput { run_id: Some(format!("run{run}-b{h:02}")), verdict: Some(verdict), failure: None };
+        let input =
+            AlertInput { run_id: Some(format!("run{run}-b{h:02}")), verdict: Some(verdict), ..Default::default() };
         alerter.run(&store, notifier.as_ref(), &input).await.unwrap();
     }
 }

@@ -12,12 +12,12 @@ use pipeline_events::{BatchHour, Counts, Severity, TransformOutput};
 use tables::profile::{CATEGORICAL, NUMERIC, Profile};
 use tables::{NO_ASPECT, PredictionRow, UNDETERMINED_LANGUAGE};
 
-use crate::labels::Label;
 use crate::quality::{self, Quality};
 use crate::report::{
     ConstraintSeverity, ConstraintViolation, InsufficientData, LanguageMix, MonitorReport, PredictionDrift, TextDrift,
 };
 use crate::significance::{self, FALSE_DISCOVERY_RATE, Significance};
+use tables::labels::Label;
 
 pub const MIN_ASPECT_ROWS: usize = 50;
 

@@ -15,7 +15,7 @@
 //!
 //! [`Monitor::run`] loads the inputs, [`assess`]es them (pure), and writes
 //! the report as JSON and as a self-contained HTML page and a line to the
-//! drift history (and, on alarm, a labelling queue: [`labels`]), and
+//! drift history (and, on alarm, a labelling queue), and
 //! returns a small verdict; [`emf_lines`] gives the
 //! CloudWatch metrics. [`Monitor::handle`] also does the jobs on past
 //! batches ([`MonitorJob`]): backfills and baselines.
@@ -24,7 +24,7 @@ mod assess;
 mod emf;
 mod html;
 mod jobs;
-pub mod labels;
+mod labels;
 pub mod quality;
 mod report;
 mod significance;
@@ -203,14 +203,14 @@ async fn returned_labels<S: ObjectStore>(
     store: &S,
     hour: BatchHour,
     batch_id: &str,
-) -> Result<Vec<labels::Label>, MonitorError> {
+) -> Result<Vec<tables::labels::Label>, MonitorError> {
     let Some(bytes) = get_if_present(store, &keys::labels(hour, batch_id)).await? else {
         return Ok(vec![]);
     };
     let key = keys::labels(hour, batch_id);
-    let parsed = labels::parse(&bytes).map_err(|message| MonitorError::Read { key, message })?;
+    let parsed = tables::labels::parse(&bytes).map_err(|message| MonitorError::Read { key, message })?;
     let uncertain = match get_if_present(store, &keys::labelling_queue(hour, batch_id)).await? {
-        Some(queue) => labels::chosen_as_uncertain(&queue),
+        Some(queue) => tables::labels::chosen_as_uncertain(&queue),
         None => Default::default(),
     };
     Ok(parsed.labels.into_iter().filter(|l| !uncertain.contains(&l.comment_id)).collect())

@@ -14,6 +14,8 @@
 //! labels/dt=…/hour=…/<batch>.csv                labels that came back for the batch
 //! alerts/sent/<id>.json                         alert: dedup claims
 //! alerts/state/<model>.json                     alert: cooldown state
+//! training/<file>, training/human-rated/<file>   the data a retrain starts from
+//! retraining/<model>/<champion>-<labels>.json   retrain: one challenger per champion and label count
 //! models/<name>/<version>/<file>                the model registry's versions
 //! models/<name>/<alias>.json                    the registry's aliases
 //! ```
@@ -63,7 +65,7 @@ pub fn labelling_queue(hour: BatchHour, batch_id: &str) -> String {
 
 /// The labels that came back for a batch (docs/labels.md).
 pub fn labels(hour: BatchHour, batch_id: &str) -> String {
-    format!("labels/{hour}/{batch_id}.csv")
+    format!("{LABELS_PREFIX}{hour}/{batch_id}.csv")
 }
 
 /// Where the monitor's history lines are, one file per batch.
@@ -103,6 +105,21 @@ pub fn alert_claim(id: &str) -> String {
 pub fn alert_cooldown(model: &str, stream: &str) -> String {
     format!("alerts/state/{model}/{stream}.json")
 }
+
+/// The training data a retrain starts from: the bundled training comments
+/// and their labels (`training/comments.csv`, …), the human-rated sets
+/// under `training/human-rated/`.
+pub const TRAINING_PREFIX: &str = "training/";
+pub const HUMAN_RATED_PREFIX: &str = "training/human-rated/";
+
+/// The claim that makes a retrain from `champion` with `labels` labels
+/// happen once, however many alarmed hours ask for it.
+pub fn retrain_claim(model: &str, champion: u32, labels: usize) -> String {
+    format!("retraining/{model}/{champion}-{labels}.json")
+}
+
+/// Where the labels prefix starts (`labels/dt=…`).
+pub const LABELS_PREFIX: &str = "labels/";
 
 pub fn model_versions(name: &str) -> String {
     format!("models/{name}/")

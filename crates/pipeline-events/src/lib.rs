@@ -13,8 +13,9 @@ pub mod messages;
 pub mod time;
 
 pub use messages::{
-    AlertInput, AlertOutput, BackfillPlan, BaselineSummary, Counts, DEFAULT_STREAM, ExtractInput, ExtractOutput,
-    Failure, HourRange, Ingestion, MonitorJob, MonitorRequest, Partition, PredictionPartition, Severity,
+    AlertInput, AlertOutput, Approval, ApprovalRequest, BackfillPlan, BaselineSummary, Challenger, Comparison, Counts,
+    DEFAULT_STREAM, Evaluation, ExtractInput, ExtractOutput, Failure, HourRange, Ingestion, MonitorJob, MonitorRequest,
+    Partition, PredictionPartition, Promotion, REJECTED, RetrainJob, RetrainRequest, Severity, Training,
     TransformOutput, Verdict,
 };
 pub use time::BatchHour;

@@ -278,15 +278,18 @@ pub struct Failure {
     pub failed_step: String,
 }
 
-/// Exactly one of `verdict` and `failure`; `run_id` names the workflow
-/// run (the execution name) and dedups failure alerts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Exactly one of `verdict`, `failure` and `approval`; `run_id` names the
+/// workflow run (the execution name) and dedups failure alerts.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AlertInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Failure>,
+    /// A challenger waiting for a person's approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalRequest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
 }
@@ -300,4 +303,98 @@ pub struct AlertOutput {
     pub subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
+}
+
+/// What the retrain function is asked to do, an object with one field
+/// named after the job (docs/events.md). The retraining branch of the
+/// pipeline runs them in order: train, evaluate, then promote once the
+/// challenger is approved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum RetrainJob {
+    /// Train a challenger on the training data plus the labels that came
+    /// back, when enough new ones did ([`Training`]).
+    Train(RetrainRequest),
+    /// Compare the challenger with the production model ([`Evaluation`]).
+    Evaluate(Challenger),
+    /// Point the production alias at the challenger ([`Promotion`]).
+    Promote(Challenger),
+}
+
+/// Why a retrain was asked for: after an alarm (the batch) or on demand.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetrainRequest {
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch_id: Option<String>,
+}
+
+/// What the train job did: a challenger, or why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Training {
+    pub trained: bool,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenger: Option<Challenger>,
+}
+
+/// A model version trained to replace the production one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenger {
+    pub model: String,
+    pub version: u32,
+    /// The production version when it was trained.
+    pub champion_version: u32,
+    /// Labels it learnt from, and labels kept aside to judge it.
+    pub trained_labels: usize,
+    pub held_out_labels: usize,
+}
+
+/// The challenger against the champion, test by test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub challenger: Challenger,
+    /// Test → macro-F1 of both: `held_out_aspect`, `held_out_comment` (the
+    /// held-out labels), and the human-rated test sets.
+    pub scores: BTreeMap<String, Comparison>,
+    /// The margin is met on the held-out labels, no human-rated set got
+    /// worse by more than the tolerance, and auto-promotion is on.
+    pub promote_automatically: bool,
+    pub summary: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub challenger: f64,
+    pub champion: f64,
+    pub rows: usize,
+}
+
+/// The approval request the alert function sends with the token that
+/// resumes the workflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalRequest {
+    pub token: String,
+    pub evaluation: Evaluation,
+}
+
+/// A person's answer to an [`ApprovalRequest`]: the token's output on
+/// approval (a rejection is the token's failure, error `Rejected`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Approval {
+    pub approved_by: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The error a rejection sends with the token.
+pub const REJECTED: &str = "Rejected";
+
+/// What the promote job did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Promotion {
+    pub model: String,
+    pub alias: String,
+    pub version: u32,
+    pub previous_version: u32,
 }

@@ -9,6 +9,7 @@
 //! always give the same bytes, and read back with every column checked.
 
 pub mod clean;
+pub mod labels;
 pub mod predictions;
 pub mod profile;
 
