@@ -23,9 +23,14 @@ Executions, each started by name:
   4. a file with a wrong header: the Catch path, a failure message, the
      execution FAILED with ExtractError.
 Then the embedded runner (`absa-drift run`) replays the same files with the
-same model and key, and its verdicts and objects must be the same. Last,
+same model and key, and its verdicts and objects must be the same. Then
 four runs of the same 24 hours at once send exactly the alerts one
-sequential run sends. moto runs with S3's conditional writes made atomic,
+sequential run sends. Then the retraining branch: labels for an alarmed
+batch, the next alarm trains a challenger (the retrain Lambda, on a small
+training set) and waits for a person, who rejects it through
+SendTaskFailure; more labels and a retrain on demand, approved through
+SendTaskSuccess, move the production alias, and the next hour is scored by
+the new version. Last, a baseline and a backfill run in AWS. moto runs with S3's conditional writes made atomic,
 as S3's are (tests/moto_server.py).
 
 Every process started here runs in its own process group and is stopped by
@@ -206,7 +211,8 @@ def main(bin_dir):
     bin_dir = Path(bin_dir).resolve()
     cargo_lambda = REPO / ".venv-cargo-lambda/bin/cargo-lambda"
     moto_server = REPO / "tests/moto_server.py"
-    for tool in (cargo_lambda, REPO / ".venv-moto/bin/python", moto_server, *(bin_dir / b for b in ("absa-drift", "extract", "transform", "monitor", "alert"))):
+    binaries = list(json.loads((REPO / "statemachine/functions.json").read_text()).values())
+    for tool in (cargo_lambda, REPO / ".venv-moto/bin/python", moto_server, bin_dir / "absa-drift", *(bin_dir / b for b in binaries)):
         check(tool.exists(), f"{tool.relative_to(REPO) if tool.is_relative_to(REPO) else tool} exists")
 
     work = Path(tempfile.mkdtemp(prefix="absa-sfn-moto-"))
@@ -225,7 +231,6 @@ def main(bin_dir):
 
         moto_port, watch_port = free_port(), free_port()
         moto_url = f"http://127.0.0.1:{moto_port}"
-        binaries = list(json.loads((REPO / "statemachine/functions.json").read_text()).values())
         front_end = LambdaFrontEnd(watch_port, binaries)
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         aws_env = {**base_env, "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": REGION,
@@ -253,10 +258,10 @@ def main(bin_dir):
             if path.is_file():
                 s3.put_object(Bucket=BUCKET, Key=str(path.relative_to(registry)), Body=path.read_bytes())
 
-        # The four Lambdas, as deployed: configuration from the environment.
+        # The Lambdas, as deployed: configuration from the environment.
         lambda_env = {**aws_env, "AWS_ENDPOINT_URL": moto_url, "ABSA_DATA_BUCKET": BUCKET,
                       "ABSA_PSEUDONYM_KEY_PARAMETER": KEY_PARAMETER, "ABSA_ALERT_TOPIC_ARN": topic,
-                      "ABSA_MODEL_NAME": MODEL, "AWS_LAMBDA_FUNCTION_VERSION": "1",
+                      "ABSA_MODEL_NAME": MODEL, "ABSA_RETRAIN_MIN_LABELS": "100", "AWS_LAMBDA_FUNCTION_VERSION": "1",
                       "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024", "RUST_BACKTRACE": "1"}
         # Two instances of each, as Lambda runs concurrent invocations in
         # separate environments: overlapping executions really overlap.
@@ -345,6 +350,9 @@ def main(bin_dir):
         compare_runs(cloud, embedded, verdicts, store, published(moto_url))
 
         concurrent_runs(sfn, s3, machine, moto_url, work, registry, bin_dir, base_env)
+        # Before the baseline: its hours are the scenario's, so against it the
+        # retraining part's hours would not alarm.
+        retraining(sfn, s3, machine, moto_url, verdicts[DRIFT_HOUR.name], bin_dir, work)
         baseline_and_backfill(sfn, s3, moto_url, front_end.port)
         ok = True
     finally:
@@ -455,10 +463,105 @@ def baseline_and_backfill(sfn, s3, moto_url, front_end_port):
           f"(Distributed Map, MaxConcurrency 10)")
 
 
+def production_version(s3):
+    alias = s3.get_object(Bucket=BUCKET, Key=f"models/{MODEL}/production.json")["Body"].read()
+    return json.loads(alias)["version"]
+
+
+def approval_token(sfn, arn, moto_url, seen):
+    """Waits for the execution to pause at AwaitApproval, then reads the
+    token from the approval request the alert function published."""
+    started = time.time()
+    while True:
+        messages = published(moto_url)[seen:]
+        asks = [m for s, m in messages if s.startswith("[absa-drift] approve ")]
+        if asks:
+            return re.search(r"--task-token '([^']+)'", asks[0]).group(1)
+        status = sfn.describe_execution(executionArn=arn)
+        if status["status"] != "RUNNING":
+            raise AssertionError(f"the execution ended without asking for approval: {status['status']} {status.get('cause')}")
+        if time.time() - started > 600:
+            raise AssertionError("no approval request within 600 s")
+        time.sleep(1)
+
+
+def finished(sfn, arn):
+    started = time.time()
+    while (d := sfn.describe_execution(executionArn=arn))["status"] == "RUNNING":
+        check(time.time() - started < 600, "the execution ends within 600 s")
+        time.sleep(0.5)
+    return d
+
+
+def put_labels(s3, verdict, hour_file):
+    """The simulator's labels for the hour, as labels that came back for its batch."""
+    key = f"labels/dt={verdict['dt']}/hour={verdict['hour']}/{verdict['batch_id']}.csv"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=(REPO / f"data/hourly/{hour_file}.labels.csv").read_bytes())
+
+
+def retraining(sfn, s3, machine, moto_url, drift_verdict, bin_dir, work):
+    """Alarm, labelling queue, labels, challenger, rejection; more labels,
+    retrain on demand, approval, promotion, the next hour scored by it."""
+    check(drift_verdict.get("labelling_queue", "").startswith("labelling/"), f"the alarm asks for labels: {drift_verdict}")
+    s3.head_object(Bucket=BUCKET, Key=drift_verdict["labelling_queue"])
+    # A small training set, so the debug Lambda trains in seconds.
+    subprocess.run([bin_dir / "absa-drift", "simulate", "--out", work / "small", "--train", "1500", "--hours", "0"],
+                   cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    for name in ("comments.csv", "comments.labels.csv"):
+        s3.put_object(Bucket=BUCKET, Key=f"training/{name}", Body=(work / "small/train" / name).read_bytes())
+    for path in (REPO / "data/human-rated").iterdir():
+        body = path.read_bytes()
+        if path.name.endswith("_GroundTruth.txt"):
+            body = b"".join(body.splitlines(keepends=True)[:300])
+        s3.put_object(Bucket=BUCKET, Key=f"training/human-rated/{path.name}", Body=body)
+    put_labels(s3, drift_verdict, DRIFT_HOUR.stem)
+
+    # The next alarmed hour trains a challenger and asks a person, who rejects it.
+    started = time.time()
+    hour = REPO / "data/hourly/2026-11-02T05.csv"
+    s3.put_object(Bucket=BUCKET, Key=f"raw/retrain/{hour.name}", Body=hour.read_bytes())
+    seen = len(published(moto_url))
+    arn = sfn.start_execution(stateMachineArn=machine, name="retrain-after-alarm",
+                              input=json.dumps({"key": f"raw/retrain/{hour.name}",
+                                                "ingested_at": "2026-11-04T05:59:59Z"}))["executionArn"]
+    token = approval_token(sfn, arn, moto_url, seen)
+    check(production_version(s3) == 1, "waiting: production unchanged")
+    sfn.send_task_failure(taskToken=token, error="Rejected", cause="not better on our own labels")
+    d = finished(sfn, arn)
+    check(d["status"] == "SUCCEEDED", f"rejected: the execution ends cleanly ({d['status']} {d.get('cause')})")
+    out = json.loads(d["output"])
+    check(out["retrain_result"]["message"] == "challenger rejected; production unchanged", f"rejected: {out.get('retrain_result')}")
+    check(production_version(s3) == 1, "rejected: production unchanged")
+
+    # More labels and a retrain on demand, approved.
+    put_labels(s3, out["verdict"], hour.stem)
+    seen = len(published(moto_url))
+    arn = sfn.start_execution(stateMachineArn=machine, name="retrain-on-demand",
+                              input=json.dumps({"retrain": {"reason": "labels for two hours"}}))["executionArn"]
+    token = approval_token(sfn, arn, moto_url, seen)
+    sfn.send_task_success(taskToken=token, output=json.dumps({"approved_by": "moto test"}))
+    d = finished(sfn, arn)
+    check(d["status"] == "SUCCEEDED", f"approved: {d['status']} {d.get('cause')}")
+    out = json.loads(d["output"])
+    check(out["promotion"] == {"model": MODEL, "alias": "production", "version": 3, "previous_version": 1},
+          f"approved: {out.get('promotion')}")
+    check(production_version(s3) == 3, "approved: production is the challenger")
+
+    after = REPO / "data/hourly/2026-11-02T06.csv"
+    s3.put_object(Bucket=BUCKET, Key=f"raw/retrain/{after.name}", Body=after.read_bytes())
+    d = execute(sfn, machine, "after-promotion", f"raw/retrain/{after.name}", ingested_at="2026-11-04T06:59:59Z")
+    check(d["status"] == "SUCCEEDED", f"the hour after: {d['status']} {d.get('cause')}")
+    check(json.loads(d["output"])["transform"]["model_version"] == 3, "the hour after is scored by version 3")
+    print(f"retraining on moto's Step Functions engine: rejection and approval through task tokens, "
+          f"{time.time() - started:.0f} s")
+
+
 def compare_runs(cloud, embedded, verdicts, store, messages):
     """The same objects, except where the location is in the bytes (alerts name s3:// or the directory)."""
     def outputs(objects):
-        return {k: v for k, v in objects.items() if k.split("/")[0] not in ("models", "alerts") and k != "alerts.jsonl"}
+        # training/ is the data a retrain starts from, uploaded by each runner its own way.
+        return {k: v for k, v in objects.items()
+                if k.split("/")[0] not in ("models", "alerts", "training") and k != "alerts.jsonl"}
 
     cloud_out, local_out = outputs(cloud), outputs(embedded)
     check(sorted(cloud_out) == sorted(local_out),

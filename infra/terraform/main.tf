@@ -54,6 +54,10 @@ module "functions" {
   alert_min_severity = var.alert_min_severity
   alert_cooldown     = var.alert_cooldown_hours
   detailed_metrics   = var.detailed_metrics
+
+  retrain_min_labels = var.retrain_min_labels
+  auto_promote       = var.auto_promote
+  promotion_margin   = var.promotion_margin
 }
 
 module "workflow" {

@@ -52,6 +52,8 @@ variable "memory_mb" {
     transform = 512
     monitor   = 512
     alert     = 128
+    # Training uses two threads; Lambda gives two vCPUs from 1 769 MB.
+    retrain = 3008
   }
 }
 
@@ -63,6 +65,7 @@ variable "timeout_seconds" {
     transform = 300
     monitor   = 120
     alert     = 60
+    retrain   = 900
   }
 }
 
@@ -102,7 +105,7 @@ variable "alert_cooldown_hours" {
 }
 
 variable "detailed_metrics" {
-  description = "Per-feature and per-aspect metrics: 53 more custom metrics at $0.30 each a month ($15.90), besides the 6 summary ones ($1.80). Off by default; docs/cost.md."
+  description = "Per-feature and per-aspect metrics: 53 more custom metrics at $0.30 each a month ($15.90), besides the 6 summary ones and 2 to 4 of model quality ($2.40 to $3.00). Off by default; docs/cost.md."
   type        = bool
   default     = false
 }
@@ -152,4 +155,22 @@ variable "force_destroy_buckets" {
   description = "Let `terraform destroy` delete buckets that still hold objects (true for dev and local)."
   type        = bool
   default     = false
+}
+
+variable "retrain_min_labels" {
+  description = "New labels (beyond those the production model learnt from) that make an alarm train a challenger (docs/retraining.md)."
+  type        = number
+  default     = 200
+}
+
+variable "auto_promote" {
+  description = "Promote a challenger without a person when it beats production by promotion_margin macro-F1 on held-out labels and loses at most 0.01 on any human-rated test set."
+  type        = bool
+  default     = false
+}
+
+variable "promotion_margin" {
+  description = "The held-out macro-F1 gain that promotes a challenger automatically (with auto_promote)."
+  type        = number
+  default     = 0.02
 }

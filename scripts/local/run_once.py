@@ -2,7 +2,9 @@
 """The model, and one pipeline execution, on a deployed stack (LocalStack or AWS).
 
 Uploads the model registry directory to the model bucket when the bucket
-has no `production` alias yet. With --batch, it also uploads that exporter
+has no `production` alias yet, and the training data a retrain starts from
+(data/train, data/human-rated) to the data bucket's training/ when it has
+none. With --batch, it also uploads that exporter
 file to the data bucket's raw/manual/, starts a named execution, waits for
 it, prints the verdict and downloads the HTML report.
 
@@ -35,6 +37,11 @@ def main():
         for f in sorted(files, key=lambda f: f.name == "production.json"):
             s3.upload_file(str(f), outputs["model_bucket"], str(f.relative_to(args.registry)))
         print(f"model uploaded to s3://{outputs['model_bucket']}/models/{args.model}/")
+    if s3.list_objects_v2(Bucket=outputs["data_bucket"], Prefix="training/")["KeyCount"] == 0:
+        for source, prefix in ((Path("data/train"), "training/"), (Path("data/human-rated"), "training/human-rated/")):
+            for f in sorted(p for p in source.iterdir() if p.is_file()):
+                s3.upload_file(str(f), outputs["data_bucket"], prefix + f.name)
+        print(f"training data uploaded to s3://{outputs['data_bucket']}/training/")
     if args.batch is None:
         return
 

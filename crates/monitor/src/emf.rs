@@ -34,9 +34,10 @@ fn line(timestamp_ms: i64, dimensions: &[(&str, &str)], metrics: &[(&str, f64, &
 }
 
 /// How many metrics to emit. Each distinct name and dimension set is a
-/// CloudWatch custom metric at $0.30 a month: the summary is 6, plus 3
-/// (4 with labels) per quality level; the detail 53 more with the bundled
-/// taxonomy (13 features × 2, 9 aspects × 3 sentiments).
+/// CloudWatch custom metric at $0.30 a month: the summary is 6, plus the
+/// estimated macro-F1 per quality level (2) and the realised one once
+/// labels come back (2 more); the detail 53 more with the bundled taxonomy
+/// (13 features × 2, 9 aspects × 3 sentiments).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricDetail {
     /// The batch's summary per model.
@@ -68,11 +69,7 @@ pub fn emf_lines(report: &MonitorReport, detail: MetricDetail) -> Vec<String> {
         ],
     )];
     for (level, q) in &report.quality {
-        let mut metrics = vec![
-            ("EstimatedMacroF1", q.estimated.macro_f1, "None"),
-            ("EstimatedMacroF1Lower", q.band[0], "None"),
-            ("EstimatedAccuracy", q.estimated.accuracy, "None"),
-        ];
+        let mut metrics = vec![("EstimatedMacroF1", q.estimated.macro_f1, "None")];
         if let Some(r) = &q.realised {
             metrics.push(("RealisedMacroF1", r.scores.macro_f1, "None"));
         }

@@ -2,8 +2,8 @@
 //! serialises back to the same JSON.
 
 use pipeline_events::{
-    AlertInput, AlertOutput, BackfillPlan, BaselineSummary, ExtractInput, ExtractOutput, MonitorJob, MonitorRequest,
-    TransformOutput, Verdict,
+    AlertInput, AlertOutput, Approval, BackfillPlan, BaselineSummary, ExtractInput, ExtractOutput, MonitorJob,
+    MonitorRequest, Promotion, RetrainJob, Training, TransformOutput, Verdict,
 };
 use serde_json::Value;
 
@@ -49,7 +49,14 @@ fn every_documented_event_parses() {
     // A malformed batch gets the batch's own error, not "no variant matched".
     let err = serde_json::from_str::<MonitorRequest>(r#"{"batch_id": "b"}"#).unwrap_err().to_string();
     assert!(err.contains("missing field"), "{err}");
-    round_trips::<AlertInput>("alert-input", 2);
+    let alerts = round_trips::<AlertInput>("alert-input", 3);
+    assert!(alerts[2].approval.is_some());
+    let jobs = round_trips::<RetrainJob>("retrain-job", 3);
+    assert!(matches!(&jobs[0], RetrainJob::Train(r) if r.reason == "alarm"));
+    let trainings = round_trips::<Training>("retrain-training", 2);
+    assert_eq!(trainings[0].challenger.as_ref().map(|c| c.version), Some(2));
+    round_trips::<Promotion>("retrain-promotion", 1);
+    round_trips::<Approval>("approval", 1);
     round_trips::<AlertOutput>("alert-output", 2);
     assert!(
         serde_json::from_str::<ExtractInput>(r#"{"key": "a", "bucket": "b"}"#).is_err(),

@@ -1,4 +1,4 @@
-# The four Lambdas (cargo-lambda zips, provided.al2023), each with its own
+# The five Lambdas (cargo-lambda zips, provided.al2023), each with its own
 # role that allows only the prefixes and topic it uses, and its log group.
 
 variable "name" {
@@ -63,6 +63,18 @@ variable "detailed_metrics" {
   type = bool
 }
 
+variable "retrain_min_labels" {
+  type = number
+}
+
+variable "auto_promote" {
+  type = bool
+}
+
+variable "promotion_margin" {
+  type = number
+}
+
 data "aws_caller_identity" "current" {}
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
@@ -88,9 +100,26 @@ locals {
     }
     # history/ is read back by backfills and baselines; a baseline is
     # published to the registry under its own name (keys::baseline_name).
+    # Labels give realised quality; an alarm's labelling queue shows texts.
     monitor = {
-      read  = ["${local.data}/predictions/*", "${local.data}/history/*", "${local.model}/models/*"]
-      write = ["${local.data}/reports/*", "${local.data}/history/*", "${local.model}/models/*-baseline-*"]
+      read = [
+        "${local.data}/predictions/*", "${local.data}/history/*", "${local.model}/models/*",
+        "${local.data}/labels/*", "${local.data}/labelling/*", "${local.data}/clean/*",
+      ]
+      write = [
+        "${local.data}/reports/*", "${local.data}/history/*", "${local.model}/models/*-baseline-*",
+        "${local.data}/labelling/*",
+      ]
+      list = [local.data, local.model]
+    }
+    # Learns from the labels and their texts; publishes challengers and
+    # moves the production alias (after approval).
+    retrain = {
+      read = [
+        "${local.data}/labels/*", "${local.data}/history/*", "${local.data}/clean/*", "${local.data}/training/*",
+        "${local.data}/retraining/*", "${local.model}/models/*",
+      ]
+      write = ["${local.data}/retraining/*", "${local.model}/models/*"]
       list  = [local.data, local.model]
     }
     alert = {
@@ -120,6 +149,13 @@ locals {
       ABSA_ALERT_TOPIC_ARN      = var.alert_topic_arn
       ABSA_ALERT_MIN_SEVERITY   = var.alert_min_severity
       ABSA_ALERT_COOLDOWN_HOURS = tostring(var.alert_cooldown)
+    }
+    retrain = {
+      ABSA_DATA_BUCKET        = var.data_bucket
+      ABSA_MODEL_BUCKET       = var.model_bucket
+      ABSA_RETRAIN_MIN_LABELS = tostring(var.retrain_min_labels)
+      ABSA_AUTO_PROMOTE       = tostring(var.auto_promote)
+      ABSA_PROMOTION_MARGIN   = tostring(var.promotion_margin)
     }
   }
 }

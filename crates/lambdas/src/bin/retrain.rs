@@ -1,0 +1,25 @@
+//! The retrain Lambda: the retraining branch's train, evaluate and promote
+//! jobs (`RetrainJob`). It links XGBoost's C++ to train challengers, so it
+//! is built only with the `retrain` feature (docs/retraining.md).
+//!
+//! Environment: `ABSA_DATA_BUCKET` (labels, clean partitions, training
+//! data), `ABSA_MODEL_BUCKET` (the registry; default: the data bucket),
+//! `ABSA_MODEL_NAME` (default `absa-sentiment`), and the thresholds of
+//! `Retrainer::from_env`: `ABSA_RETRAIN_MIN_LABELS`,
+//! `ABSA_PROMOTION_MARGIN`, `ABSA_PROMOTION_TOLERANCE`, `ABSA_AUTO_PROMOTE`.
+
+use absa_train::RecipeTrainer;
+use lambdas::{S3Store, serve};
+use pipeline_events::RetrainJob;
+use pipeline_store::{env_or, required_env};
+use retrain::Retrainer;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    let data_bucket = required_env("ABSA_DATA_BUCKET")?;
+    let model_bucket = env_or("ABSA_MODEL_BUCKET", &data_bucket);
+    let retrainer = Retrainer::from_env(&env_or("ABSA_MODEL_NAME", "absa-sentiment"), RecipeTrainer)?;
+    let (data, models) = (S3Store::from_env(data_bucket).await, S3Store::from_env(model_bucket).await);
+    let (retrainer, data, models) = (&retrainer, &data, &models);
+    serve(move |job: RetrainJob| async move { retrainer.handle(data, models, &job).await }).await
+}
