@@ -57,7 +57,7 @@ bench-monitor: ## One monitor invocation on 100 000 rows, one core: time and pea
 	$(CARGO) build --release --quiet -p monitor --example bench_monitor
 	taskset -c 0 target/release/examples/bench_monitor data/model $(or $(ROWS),100000)
 
-lambdas: ## The four Lambda zips for arm64 (cargo-lambda from PyPI into .venv-cargo-lambda)
+lambdas: ## The five Lambda zips for arm64 (cargo-lambda from PyPI into .venv-cargo-lambda; retrain without XGBoost: docs/retraining.md)
 	bash scripts/python-venv.sh .venv-cargo-lambda scripts/cargo-lambda/requirements.txt
 	PATH="$(CURDIR)/.venv-cargo-lambda/bin:$$PATH" $(CARGO) lambda build --release --arm64 --output-format zip -p lambdas
 	ls -l target/lambda/*/bootstrap.zip

@@ -13,8 +13,6 @@ use monitor::Monitor;
 use pipeline_events::{AlertInput, ExtractInput, RetrainJob, Severity, StepError};
 use pipeline_store::{LocalDirStore, LocalNotifier};
 use retrain::Retrainer;
-#[cfg(not(feature = "train"))]
-use retrain::Trainer;
 use serde_json::Value;
 use transform::Transformer;
 
@@ -43,24 +41,12 @@ type LocalTrainer = absa_train::RecipeTrainer;
 #[cfg(feature = "train")]
 const LOCAL_TRAINER: LocalTrainer = absa_train::RecipeTrainer;
 #[cfg(not(feature = "train"))]
-type LocalTrainer = NoTraining;
+type LocalTrainer = retrain::Untrained;
 #[cfg(not(feature = "train"))]
-const LOCAL_TRAINER: LocalTrainer = NoTraining;
-
-/// The trainer of a binary built without training: the retrain step still
-/// counts labels and says whether a retrain is due, and fails clearly when
-/// one is.
-#[cfg(not(feature = "train"))]
-pub struct NoTraining;
-
-#[cfg(not(feature = "train"))]
-impl Trainer for NoTraining {
-    fn train(&self, _: &Path, _: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
-        Err("this absa-drift was built without training: build it with `make build-train` \
-             (cargo build --release --features train) to train challengers locally"
-            .into())
-    }
-}
+const LOCAL_TRAINER: LocalTrainer = retrain::Untrained(
+    "this absa-drift was built without training: build it with `make build-train` \
+     (cargo build --release --features train) to train challengers locally",
+);
 
 impl<'a> LocalFunctions<'a> {
     /// The functions as deployed, on `store`: its pseudonym key (or

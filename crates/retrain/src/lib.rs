@@ -50,6 +50,16 @@ pub trait Trainer: Send + Sync {
     fn train(&self, data_dir: &Path, human_rated_dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String>;
 }
 
+/// The trainer of a build without XGBoost's C++: the step still counts
+/// labels and says whether a retrain is due, and fails with `why` when one is.
+pub struct Untrained(pub &'static str);
+
+impl Trainer for Untrained {
+    fn train(&self, _: &Path, _: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+        Err(self.0.to_owned())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RetrainError {
     #[error(transparent)]
