@@ -44,10 +44,10 @@ def quality_rows(scenario, lines, from_hour):
         q = [(i, h["quality"][level]) for i, h in enumerate(lines) if level in h.get("quality", {})]
         before = [x for i, x in q if i < start]
         after = [(i, x) for i, x in q if i >= start]
-        mean = lambda xs: sum(x["estimated"]["macro_f1"] for x in xs) / len(xs) if xs else float("nan")
+        mean = lambda xs: f'{sum(x["estimated"]["macro_f1"] for x in xs) / len(xs):.3f}' if xs else "–"
         below_after = [i - start for i, x in after if x["below_band"]]
         first = "never" if not below_after else f"{below_after[0] + 1}"
-        out.append(f"| {scenario} | {level} | {mean(before):.3f} | {mean([x for _, x in after]):.3f} | "
+        out.append(f"| {scenario} | {level} | {mean(before)} | {mean([x for _, x in after])} | "
                    f"{sum(x['below_band'] for x in before)} of {len(before)} | "
                    f"{len(below_after)} of {len(after)} | {first} |")
     return out

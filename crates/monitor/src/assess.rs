@@ -415,6 +415,17 @@ pub fn assess(
 
     let constraint_violations = constraints(profile, reference, current, &batch.extract_counts);
     let quality = quality::assess(reference, current, labels, seed_of(&batch.batch_id));
+    // Too few predictions for the estimate to alarm (quality::enough).
+    for (level, q) in &quality {
+        let test = format!("quality[{level}]");
+        if q.predictions < quality::MIN_BATCH_PREDICTIONS {
+            let needed = quality::MIN_BATCH_PREDICTIONS;
+            insufficient_data.push(InsufficientData { test, rows: q.predictions, needed });
+        } else if q.reference_predictions < quality::MIN_REFERENCE_PREDICTIONS {
+            let (rows, needed) = (q.reference_predictions, quality::MIN_REFERENCE_PREDICTIONS);
+            insufficient_data.push(InsufficientData { test: format!("{test} (reference)"), rows, needed });
+        }
+    }
     let findings = Findings {
         data: &data_drift,
         significance: &significance,

@@ -25,10 +25,10 @@ use std::collections::BTreeMap;
 
 use drift_core::scores::{Confusion, Scores};
 use serde::{Deserialize, Serialize};
+use tables::labels::Label;
 use tables::{NO_ASPECT, PredictionRow};
 
 use crate::significance::{SplitMix, by_comment};
-use tables::labels::Label;
 
 /// Batches drawn from the reference for the band.
 pub const BAND_RESAMPLES: usize = 200;
@@ -38,6 +38,12 @@ pub const BAND_DEVIATIONS: f64 = 3.0;
 /// an alarm: the aspect level's band is narrow (±0.012 at 400 comments),
 /// and in 168 hours without drift one hour fell 0.013 below it.
 pub const MIN_QUALITY_DROP: f64 = 0.02;
+
+/// Predictions a level needs, in the batch and in the reference, before
+/// its estimate can alarm: a real export's half-video batch had one aspect
+/// mention against a baseline with one, a band of zero width.
+pub const MIN_BATCH_PREDICTIONS: usize = 50;
+pub const MIN_REFERENCE_PREDICTIONS: usize = 100;
 
 /// Sentiment classes in the table's order.
 const CLASSES: [&str; 3] = ["negative", "neutral", "positive"];
@@ -147,14 +153,17 @@ fn mean_probabilities(predictions: &[(usize, [f64; 3])]) -> [f64; 3] {
 /// Quality at one level: the estimate, its band, and what labels say.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LevelQuality {
-    /// Predictions the estimate is over (comments, or aspect mentions).
+    /// Predictions the estimate is over (comments, or aspect mentions), in
+    /// the batch and in the reference.
     pub predictions: usize,
+    pub reference_predictions: usize,
     pub estimated: Scores,
     /// The reference's own estimate, the centre of the band.
     pub reference: Scores,
     /// The estimated macro-F1 sampling alone reaches at this batch size.
     pub band: [f64; 2],
-    /// Below the band, and by at least [`MIN_QUALITY_DROP`] below the reference.
+    /// Below the band, and by at least [`MIN_QUALITY_DROP`] below the
+    /// reference; never with fewer predictions than the gates want.
     pub below_band: bool,
     /// From the labels that came back, when any did.
     pub realised: Option<Realised>,
@@ -196,16 +205,23 @@ pub fn assess(reference: &[PredictionRow], current: &[PredictionRow], labels: &[
             level.name().to_owned(),
             LevelQuality {
                 predictions: current_predictions.len(),
+                reference_predictions: reference_predictions.len(),
                 estimated,
                 reference: reference_scores,
                 band,
-                below_band: estimated.macro_f1 < band[0]
+                below_band: enough(current_predictions.len(), reference_predictions.len())
+                    && estimated.macro_f1 < band[0]
                     && reference_scores.macro_f1 - estimated.macro_f1 >= MIN_QUALITY_DROP,
                 realised: realised(&current_groups, level, labels),
             },
         );
     }
     quality
+}
+
+/// Whether a level has the predictions its estimate needs to alarm.
+fn enough(batch: usize, reference: usize) -> bool {
+    batch >= MIN_BATCH_PREDICTIONS && reference >= MIN_REFERENCE_PREDICTIONS
 }
 
 /// The standard deviation of the estimated macro-F1 over batches of

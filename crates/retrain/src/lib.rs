@@ -139,7 +139,9 @@ impl<T: Trainer> Retrainer<T> {
     ) -> Result<Training, RetrainError> {
         let registry = ModelRegistry::new(models);
         let champion = registry.resolve(&self.model, PRODUCTION).await?;
-        let learnt = metadata(&registry, &self.model, champion).await?["feedback_labels"].as_u64().unwrap_or(0);
+        let learnt = json_file(&registry, &self.model, champion, "metadata.json").await?["feedback_labels"]
+            .as_u64()
+            .unwrap_or(0);
         let (held_out, learn): (Vec<TextLabel>, Vec<TextLabel>) =
             returned_labels(store).await?.into_iter().partition(|l| is_held_out(&l.label));
         let new = learn.len().saturating_sub(learnt as usize);
@@ -196,7 +198,10 @@ impl<T: Trainer> Retrainer<T> {
                 scores.insert(test.to_owned(), Comparison { challenger: c.0, champion: p.0, rows: c.1 });
             }
         }
-        let (new_metrics, old_metrics) = (metrics(&registry, name, new).await?, metrics(&registry, name, old).await?);
+        let (new_metrics, old_metrics) = (
+            json_file(&registry, name, new, "metrics.json").await?,
+            json_file(&registry, name, old, "metrics.json").await?,
+        );
         for (test, f1, rows) in human_rated_tests(&new_metrics) {
             if let Some((_, champion, _)) = human_rated_tests(&old_metrics).into_iter().find(|t| t.0 == test) {
                 scores.insert(test, Comparison { challenger: f1, champion, rows });
@@ -316,20 +321,14 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), RetrainError> {
     std::fs::write(path, bytes).map_err(io)
 }
 
-async fn metadata<M: ObjectStore>(
+/// A version's JSON file (`metadata.json`, `metrics.json`).
+async fn json_file<M: ObjectStore>(
     registry: &ModelRegistry<'_, M>,
     model: &str,
     version: u32,
+    file: &str,
 ) -> Result<Value, RetrainError> {
-    Ok(registry.parsed_file(model, version, "metadata.json", |b| serde_json::from_slice::<Value>(b)).await?)
-}
-
-async fn metrics<M: ObjectStore>(
-    registry: &ModelRegistry<'_, M>,
-    model: &str,
-    version: u32,
-) -> Result<Value, RetrainError> {
-    Ok(registry.parsed_file(model, version, "metrics.json", |b| serde_json::from_slice::<Value>(b)).await?)
+    Ok(registry.parsed_file(model, version, file, |b| serde_json::from_slice::<Value>(b)).await?)
 }
 
 async fn load<M: ObjectStore>(
