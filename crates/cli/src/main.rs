@@ -36,8 +36,8 @@ enum Command {
     /// Write synthetic TikTok comments (exporter CSV format) with aspect
     /// labels: a training set and hourly batches with a drift scenario.
     Simulate(simulate_command::SimulateArgs),
-    /// Run the whole pipeline locally: the state machine with the four
-    /// steps in-process on a local store, one execution per hourly batch.
+    /// Run the whole pipeline locally: the state machine with its steps
+    /// in-process on a local store, one execution per hourly batch.
     Run(run_command::RunArgs),
     /// Train the sentiment model (XGBoost) on labelled comments; write the
     /// model, its metrics and its reference profile.

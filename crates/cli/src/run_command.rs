@@ -1,6 +1,6 @@
 //! `absa-drift run`: the whole pipeline on this machine. The state machine
 //! the cloud runs (statemachine/absa_drift_pipeline.asl.json) is executed
-//! by the local interpreter (`workflow`), its four functions are the steps'
+//! by the local interpreter (`asl`), its functions are the steps'
 //! libraries, the object store is a local directory and alerts go to
 //! `<store>/alerts.jsonl`. One execution per hourly batch.
 
@@ -157,7 +157,8 @@ const TRAINING_DIR: &str = "data/train";
 const HUMAN_RATED_DIR: &str = "data/human-rated";
 
 /// Puts the bundled training data under `training/` in the store, unless
-/// something is there already (what a deployment uploads to the bucket).
+/// something is there already (what a deployment uploads to the bucket) or
+/// it is not here (run from outside the repository).
 pub fn upload_training_data_if_missing(
     runtime: &tokio::runtime::Runtime,
     store: &LocalDirStore,
@@ -166,8 +167,9 @@ pub fn upload_training_data_if_missing(
         return Ok(());
     }
     for (dir, prefix) in [(TRAINING_DIR, keys::TRAINING_PREFIX), (HUMAN_RATED_DIR, keys::HUMAN_RATED_PREFIX)] {
-        let entries =
-            std::fs::read_dir(dir).map_err(|e| RunError::File { path: dir.into(), message: e.to_string() })?;
+        // Run from elsewhere than the repository: no bundled data to offer; a
+        // retrain then says there is no training data.
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
         for entry in entries.flatten().filter(|e| e.path().is_file()) {
             let path = entry.path();
             let bytes =

@@ -36,7 +36,16 @@ async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
         store.put(&key, std::fs::read(hourly.join(&name)).unwrap()).await.unwrap();
         let extracted = extractor.run(&store, &ExtractInput { key: Some(key), ..Default::default() }).await.unwrap();
         let transformed = transformer.run(&store, &store, &extracted).await.unwrap();
+        if hour == 3 {
+            // Labels came back for this hour: its report has realised quality.
+            let labels = std::fs::read(hourly.join(name.replace(".csv", ".labels.csv"))).unwrap();
+            let batch_hour = transformed.ingestion.batch_hour().unwrap();
+            store.put(&pipeline_events::keys::labels(batch_hour, &transformed.batch_id), labels).await.unwrap();
+        }
         let (report, verdict) = monitor.run(&store, &store, &transformed).await.unwrap();
+        let realised = report.quality["aspect"].realised.as_ref().map(|r| r.labelled);
+        assert_eq!(realised.is_some(), hour == 3, "hour {hour}: realised quality only where labels came back");
+        assert!(realised.is_none_or(|n| n > 400), "{realised:?}");
         eprintln!(
             "hour {hour:2}: {:?} share {:.2} {:?}",
             verdict.severity, verdict.share_of_drifted_columns, report.severity_reasons
@@ -57,7 +66,9 @@ async fn the_bundled_scenario_is_caught_when_it_starts_and_not_before() {
             }
         }
         let summary = emf_lines(&report, MetricDetail::Summary);
-        assert_eq!((summary.len(), &summary[0]), (1, &detailed[0]), "the summary is the first line of the detail");
+        // The batch's line, then one per quality level.
+        assert_eq!(summary.len(), 1 + report.quality.len());
+        assert!(detailed.starts_with(&summary), "the summary is the start of the detail");
         severities.push(verdict.severity);
         if hour == 24 {
             // A rerun of the hour rewrites the same report, page and history line.

@@ -1,6 +1,6 @@
 //! What only the Lambda binaries need: the AWS adapters of the pipeline's
 //! ports ([`S3Store`], [`SnsNotifier`]), the pseudonym key from SSM
-//! ([`ssm`]) and [`serve`], the runtime loop all four binaries share. The
+//! ([`ssm`]) and [`serve`], the runtime loop all the binaries share. The
 //! step libraries never see the AWS SDK.
 
 mod s3;

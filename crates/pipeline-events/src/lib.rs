@@ -1,4 +1,4 @@
-//! What the four pipeline steps say to each other, in one place, so no
+//! What the pipeline steps say to each other, in one place, so no
 //! step imports another:
 //!
 //! - [`messages`]: every step's input and output, as the workflow passes
