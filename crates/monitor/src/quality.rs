@@ -230,12 +230,15 @@ fn enough(batch: usize, reference: usize) -> bool {
 /// The standard deviation of the estimated macro-F1 over batches of
 /// `comments` comments drawn from the reference.
 fn sampling_spread(groups: &[Vec<&PredictionRow>], comments: usize, level: Level, prior: [f64; 3], seed: u64) -> f64 {
+    // Each comment's predictions once; a draw only picks comments.
+    let per_comment: Vec<Vec<(usize, [f64; 3])>> =
+        groups.iter().map(|g| predictions(std::slice::from_ref(g), level)).collect();
     let mut rng = SplitMix::new(seed);
     let estimates: Vec<f64> = (0..BAND_RESAMPLES)
         .filter_map(|_| {
-            let drawn: Vec<Vec<&PredictionRow>> =
-                (0..comments).map(|_| groups[rng.below(groups.len())].clone()).collect();
-            estimate(&predictions(&drawn, level), prior).map(|s| s.macro_f1)
+            let drawn: Vec<(usize, [f64; 3])> =
+                (0..comments).flat_map(|_| per_comment[rng.below(per_comment.len())].iter().copied()).collect();
+            estimate(&drawn, prior).map(|s| s.macro_f1)
         })
         .collect();
     standard_deviation(&estimates)
