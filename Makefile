@@ -1,5 +1,5 @@
 # absa-drift: the everyday commands. `make help` lists them.
-.PHONY: help run build build-train test fuzz lint fmt fmt-check clippy check-infra bench bench-drift bench-model bench-monitor detection model lambdas deploy destroy local local-down fixtures venv clean
+.PHONY: help run build build-train test fuzz lint fmt fmt-check clippy check-infra bench bench-drift bench-model bench-monitor bench-lambdas bench-hour detection model lambdas deploy destroy local local-down fixtures venv clean
 
 CARGO ?= cargo
 BIN := target/release/absa-drift
@@ -49,6 +49,16 @@ bench-drift: build venv ## absa-drift against Evidently on 1M + 1M rows (ROWS=..
 
 bench-model: build venv ## Sentiment model throughput: Rust featurise+predict against Python XGBoost predict
 	.venv/bin/python scripts/bench/bench_model.py data/model bench-data/model-bench --runs $(or $(RUNS),3)
+
+bench-lambdas: build ## The four Lambdas as Lambda runs them (local Runtime API, S3 on moto): init, first and warm invocation, peak RSS, on a 10 000-comment hour (COMMENTS=...)
+	$(CARGO) build --release --locked -p lambdas --bins
+	bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt
+	.venv-moto/bin/python scripts/bench/lambda_bench.py target/release $(BIN) --comments $(or $(COMMENTS),10000)
+
+bench-hour: build ## A million-comment hour through the four Lambdas, on one core and on two (COMMENTS=...)
+	$(CARGO) build --release --locked -p lambdas --bins
+	bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt
+	.venv-moto/bin/python scripts/bench/lambda_bench.py target/release $(BIN) --comments $(or $(COMMENTS),1000000) --cores 0 --cores 0,1
 
 detection: build ## How fast each drift scenario alarms and how quiet `none` stays, over 168 simulated hours each (HOURS=..., SCENARIOS=a,b): the README's table
 	python3 scripts/detection/table.py $(BIN) --hours $(or $(HOURS),168) $(if $(SCENARIOS),--scenarios $(SCENARIOS))

@@ -271,12 +271,12 @@ impl SentimentModel {
         let tokens = tokenize(text);
         let words: Vec<&str> = tokens.iter().filter(|t| t.kind == TokenKind::Word).map(|t| t.text.as_str()).collect();
         let unseen = words.iter().filter(|w| !self.vocabulary.contains(**w)).count();
-        let aspects = self
-            .featurizer
-            .featurize_tokens(text, &tokens)
+        let mentions = self.featurizer.featurize_tokens(text, &tokens);
+        let predictions = self.model.predict_rows(&mentions.iter().map(|f| &f.values[..]).collect::<Vec<_>>());
+        let aspects = mentions
             .into_iter()
-            .map(|f| {
-                let p = self.model.predict(&f.values);
+            .zip(predictions)
+            .map(|(f, p)| {
                 let probabilities = [p[0], p[1], p[2]];
                 AspectSentiment {
                     aspect: f.mention.aspect,

@@ -33,8 +33,7 @@ enum Objective {
     SquaredError,
 }
 
-/// One tree node packed in 16 bytes, a tree's nodes contiguous: a walk
-/// touches one cache line per level instead of one per field.
+/// One tree node as XGBoost stores it, packed in 16 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Node {
     /// Child indices; `left == 0` marks a leaf (children always follow
@@ -49,20 +48,134 @@ struct Node {
 
 const DEFAULT_LEFT: u32 = 1 << 31;
 
+/// Whether a value goes to the left child: below the threshold, or missing
+/// where the split sends missing values left. No branch: `&`/`|` on bools.
+#[inline(always)]
+fn goes_left(value: f32, feature: u32, threshold: f32) -> bool {
+    (value < threshold) | (value.is_nan() & (feature & DEFAULT_LEFT != 0))
+}
+
+/// Rows predicted together, walking each tree side by side: their walks
+/// are independent, so the CPU overlaps them instead of waiting on one
+/// chain of loads, and the block's features fit in the L1 cache. Measured
+/// (`make bench-model`): 8 rows beat 16, 32 and 64.
+const BLOCK_ROWS: usize = 8;
+
+/// Trees up to this depth are padded to complete trees (XGBoost's default
+/// `max_depth` is 6: 63 splits and 64 leaves); a deeper one is walked node
+/// by node rather than padded to 2^depth leaves.
+const MAX_COMPLETE_DEPTH: u32 = 7;
+/// Slots of a complete tree's arrays: fixed, so that indexing them with a
+/// masked slot needs no bounds check in the walk.
+const SLOTS: usize = 1 << MAX_COMPLETE_DEPTH;
+
 #[derive(Debug, Clone)]
-struct Tree {
-    nodes: Vec<Node>,
+enum Tree {
+    Complete(CompleteTree),
+    Deep(Vec<Node>),
+}
+
+/// A tree padded to the complete binary tree of its depth: slot `i`'s
+/// children are `2i + 1` and `2i + 2`, so a walk is `depth` steps of
+/// arithmetic with no branch to mispredict. A leaf above the bottom level
+/// fills every bottom slot under it.
+#[derive(Debug, Clone)]
+struct CompleteTree {
+    depth: u32,
+    /// Internal slots: 2^depth - 1.
+    internal: usize,
+    /// (feature position with the default-left flag, threshold) per internal slot.
+    splits: Box<[(u32, f32); SLOTS]>,
+    leaves: Box<[f32; SLOTS]>,
+}
+
+impl CompleteTree {
+    fn new(nodes: &[Node], depth: u32) -> Self {
+        let mut tree = CompleteTree {
+            depth,
+            internal: (1 << depth) - 1,
+            splits: Box::new([(0, 0.0); SLOTS]),
+            leaves: Box::new([0.0; SLOTS]),
+        };
+        tree.place(nodes, 0, 0, 0);
+        tree
+    }
+
+    fn place(&mut self, nodes: &[Node], node: usize, slot: usize, level: u32) {
+        let n = nodes[node];
+        if level == self.depth {
+            self.leaves[slot - self.internal] = n.value;
+        } else if n.left == 0 {
+            // A leaf above the bottom: whichever way the padding goes, here.
+            self.place(nodes, node, 2 * slot + 1, level + 1);
+            self.place(nodes, node, 2 * slot + 2, level + 1);
+        } else {
+            self.splits[slot] = (n.feature, n.value);
+            self.place(nodes, n.left as usize, 2 * slot + 1, level + 1);
+            self.place(nodes, n.right as usize, 2 * slot + 2, level + 1);
+        }
+    }
+
+    /// The leaf value of each of the block's `rows` rows, in `leaves[..rows]`.
+    /// `MISSING`: whether the block has missing values; without, a split is
+    /// one comparison.
+    fn leaf_values<const MISSING: bool>(&self, block: &[Column], rows: usize, leaves: &mut [f32; BLOCK_ROWS]) {
+        // Past `rows`, slots walk stale values: harmless, and not read.
+        let mut slots = [0usize; BLOCK_ROWS];
+        for _ in 0..self.depth {
+            for (row, slot) in slots.iter_mut().enumerate() {
+                // The mask changes nothing (a slot is in range) but lets the
+                // compiler drop the bounds check.
+                let (feature, threshold) = self.splits[*slot & (SLOTS - 1)];
+                let value = block[(feature & !DEFAULT_LEFT) as usize][row];
+                let left = if MISSING { goes_left(value, feature, threshold) } else { value < threshold };
+                *slot = 2 * *slot + 2 - usize::from(left);
+            }
+        }
+        for (leaf, slot) in leaves[..rows].iter_mut().zip(slots) {
+            *leaf = self.leaves[(slot - self.internal) & (SLOTS - 1)];
+        }
+    }
+}
+
+/// One feature's values in a block of rows.
+type Column = [f32; BLOCK_ROWS];
+
+fn walk(nodes: &[Node], block: &[Column], row: usize) -> f32 {
+    let mut node = nodes[0];
+    while node.left != 0 {
+        let value = block[(node.feature & !DEFAULT_LEFT) as usize][row];
+        node = nodes[if goes_left(value, node.feature, node.value) { node.left } else { node.right } as usize];
+    }
+    node.value
+}
+
+/// Depth of a tree whose children follow their parents.
+fn depth(nodes: &[Node]) -> u32 {
+    let mut levels = vec![0u32; nodes.len()];
+    for (i, n) in nodes.iter().enumerate() {
+        if n.left != 0 {
+            levels[n.left as usize] = levels[i] + 1;
+            levels[n.right as usize] = levels[i] + 1;
+        }
+    }
+    levels.into_iter().max().unwrap_or(0)
 }
 
 impl Tree {
-    fn leaf_value(&self, row: &[f32]) -> f32 {
-        let mut node = self.nodes[0];
-        while node.left != 0 {
-            let value = row.get((node.feature & !DEFAULT_LEFT) as usize).copied().unwrap_or(f32::NAN);
-            let go_left = if value.is_nan() { node.feature & DEFAULT_LEFT != 0 } else { value < node.value };
-            node = self.nodes[if go_left { node.left } else { node.right } as usize];
+    fn new(nodes: Vec<Node>) -> Self {
+        match depth(&nodes) {
+            d if d <= MAX_COMPLETE_DEPTH => Tree::Complete(CompleteTree::new(&nodes, d)),
+            _ => Tree::Deep(nodes),
         }
-        node.value
+    }
+
+    fn leaf_values(&self, block: &[Column], rows: usize, missing: bool, leaves: &mut [f32; BLOCK_ROWS]) {
+        match self {
+            Tree::Complete(tree) if missing => tree.leaf_values::<true>(block, rows, leaves),
+            Tree::Complete(tree) => tree.leaf_values::<false>(block, rows, leaves),
+            Tree::Deep(nodes) => (0..rows).for_each(|row| leaves[row] = walk(nodes, block, row)),
+        }
     }
 }
 
@@ -77,6 +190,9 @@ pub struct XgbModel {
     trees: Vec<Tree>,
     /// Which output each tree adds to.
     tree_output: Vec<usize>,
+    /// The features some split reads, ascending; the trees' splits hold
+    /// positions in this list.
+    used: Vec<usize>,
 }
 
 fn field<'a>(v: &'a Value, path: &[&'static str]) -> Result<&'a Value, ModelError> {
@@ -139,7 +255,22 @@ impl XgbModel {
             .iter()
             .enumerate()
             .map(|(i, t)| parse_tree(i, t))
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<Vec<Node>>, _>>()?;
+        let used: Vec<usize> = trees
+            .iter()
+            .flatten()
+            .filter(|n| n.left != 0)
+            .map(|n| (n.feature & !DEFAULT_LEFT) as usize)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let position: std::collections::HashMap<usize, u32> =
+            used.iter().enumerate().map(|(i, &f)| (f, i as u32)).collect();
+        let mut trees = trees;
+        for node in trees.iter_mut().flatten().filter(|n| n.left != 0) {
+            node.feature = position[&((node.feature & !DEFAULT_LEFT) as usize)] | (node.feature & DEFAULT_LEFT);
+        }
+        let trees: Vec<Tree> = trees.into_iter().map(Tree::new).collect();
         if trees.len() != tree_output.len() || tree_output.iter().any(|&c| c >= num_class) {
             return Err(ModelError::Field("tree_info"));
         }
@@ -153,7 +284,7 @@ impl XgbModel {
             many if many.len() == num_class => many.iter().map(|&p| to_margin(p)).collect(),
             _ => return Err(ModelError::Field("base_score")),
         };
-        Ok(XgbModel { objective, num_class, num_feature, base_margin, trees, tree_output })
+        Ok(XgbModel { objective, num_class, num_feature, base_margin, trees, tree_output, used })
     }
 
     pub fn num_class(&self) -> usize {
@@ -167,17 +298,49 @@ impl XgbModel {
     /// Raw scores per output, before the objective's transform
     /// (XGBoost's `output_margin=True`). NaN is a missing value.
     pub fn predict_margin(&self, row: &[f32]) -> Vec<f32> {
-        let mut margin = self.base_margin.clone();
-        for (tree, &output) in self.trees.iter().zip(&self.tree_output) {
-            margin[output] += tree.leaf_value(row);
-        }
-        margin
+        self.predict_margins(&[row]).pop().expect("one row in, one out")
     }
 
     /// Probabilities per class (softprob/softmax: softmax of the margins;
     /// logistic: [1 - p, p]); the prediction itself for regression.
     pub fn predict(&self, row: &[f32]) -> Vec<f32> {
         self.transform(&self.predict_margin(row))
+    }
+
+    /// [`XgbModel::predict`] for many rows: faster than one by one.
+    pub fn predict_rows<R: AsRef<[f32]>>(&self, rows: &[R]) -> Vec<Vec<f32>> {
+        let rows: Vec<&[f32]> = rows.iter().map(AsRef::as_ref).collect();
+        self.predict_margins(&rows).iter().map(|m| self.transform(m)).collect()
+    }
+
+    /// Margins of many rows, a block at a time; each row's trees are added
+    /// in the model's order, as XGBoost adds them, so the sums are the same.
+    /// A block holds the features the trees read, feature by feature: the
+    /// rows at one split read one cache line, not one each.
+    fn predict_margins(&self, rows: &[&[f32]]) -> Vec<Vec<f32>> {
+        let mut margins = Vec::with_capacity(rows.len());
+        let mut block: Vec<Column> = vec![[f32::NAN; BLOCK_ROWS]; self.used.len()];
+        let mut leaves = [0f32; BLOCK_ROWS];
+        for chunk in rows.chunks(BLOCK_ROWS) {
+            let mut missing = false;
+            for (row, values) in chunk.iter().enumerate() {
+                for (position, &feature) in self.used.iter().enumerate() {
+                    // Past a short row's end, a feature is missing.
+                    let value = values.get(feature).copied().unwrap_or(f32::NAN);
+                    missing |= value.is_nan();
+                    block[position][row] = value;
+                }
+            }
+            let first = margins.len();
+            margins.extend(std::iter::repeat_n(self.base_margin.clone(), chunk.len()));
+            for (tree, &output) in self.trees.iter().zip(&self.tree_output) {
+                tree.leaf_values(&block, chunk.len(), missing, &mut leaves);
+                for (margin, leaf) in margins[first..].iter_mut().zip(leaves) {
+                    margin[output] += leaf;
+                }
+            }
+        }
+        margins
     }
 
     fn transform(&self, margin: &[f32]) -> Vec<f32> {
@@ -200,7 +363,7 @@ fn softmax(margin: &[f32]) -> Vec<f32> {
     exp.iter().map(|e| e / sum).collect()
 }
 
-fn parse_tree(index: usize, t: &Value) -> Result<Tree, ModelError> {
+fn parse_tree(index: usize, t: &Value) -> Result<Vec<Node>, ModelError> {
     let bad = |reason: &str| ModelError::Tree { tree: index, reason: reason.to_owned() };
     if ints(t, "split_type").is_ok_and(|types| types.iter().any(|&s| s != 0)) {
         return Err(ModelError::Categorical(index));
@@ -226,13 +389,120 @@ fn parse_tree(index: usize, t: &Value) -> Result<Tree, ModelError> {
     if feature.iter().any(|&f| f & DEFAULT_LEFT != 0) {
         return Err(bad("a split feature index is too large"));
     }
-    let nodes = (0..n)
+    Ok((0..n)
         .map(|i| Node {
             left: left[i].max(0) as u32,
             right: right[i].max(0) as u32,
             feature: feature[i] | if default_left[i] { DEFAULT_LEFT } else { 0 },
             value: condition[i],
         })
-        .collect();
-    Ok(Tree { nodes })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture_model(name: &str) -> XgbModel {
+        let path = format!("{}/tests/fixtures/xgboost/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        XgbModel::from_json(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// Rows of the fixtures' 12 features with values around the splits, a
+    /// quarter of them missing.
+    fn rows(n: usize) -> Vec<Vec<f32>> {
+        let mut state = 7u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) as u32
+        };
+        (0..n)
+            .map(|_| {
+                (0..12).map(|_| if next() % 4 == 0 { f32::NAN } else { (next() % 2000) as f32 / 500.0 - 2.0 }).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn complete_trees_find_the_leaves_a_node_walk_finds() {
+        let path = format!("{}/tests/fixtures/xgboost/softprob_deep.json", env!("CARGO_MANIFEST_DIR"));
+        let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let trees = json["learner"]["gradient_booster"]["model"]["trees"].as_array().unwrap();
+        let rows = rows(40);
+        let rows: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+        let mut padded = 0;
+        for (i, tree) in trees.iter().enumerate() {
+            let nodes = parse_tree(i, tree).unwrap();
+            padded += usize::from(nodes.len() < (2 << depth(&nodes)) - 1);
+            let complete = CompleteTree::new(&nodes, depth(&nodes));
+            for chunk in rows.chunks(BLOCK_ROWS) {
+                // Every feature in the block, at its own index.
+                let mut block = vec![[f32::NAN; BLOCK_ROWS]; 12];
+                for (row, values) in chunk.iter().enumerate() {
+                    values.iter().enumerate().for_each(|(f, &v)| block[f][row] = v);
+                }
+                let mut leaves = [0f32; BLOCK_ROWS];
+                complete.leaf_values::<true>(&block, chunk.len(), &mut leaves);
+                let walked: Vec<f32> = (0..chunk.len()).map(|row| walk(&nodes, &block, row)).collect();
+                assert_eq!(&leaves[..chunk.len()], &walked[..], "tree {i}");
+                // Without missing values, the one-comparison walk.
+                block.iter_mut().flatten().filter(|v| v.is_nan()).for_each(|v| *v = 0.5);
+                complete.leaf_values::<false>(&block, chunk.len(), &mut leaves);
+                let walked: Vec<f32> = (0..chunk.len()).map(|row| walk(&nodes, &block, row)).collect();
+                assert_eq!(&leaves[..chunk.len()], &walked[..], "tree {i} without missing values");
+            }
+        }
+        assert!(padded > trees.len() / 2, "most trees have leaves above their bottom level: {padded}");
+    }
+
+    #[test]
+    fn trees_deeper_than_the_padding_limit_are_walked() {
+        // A chain of 12 splits on feature 0: leaf k is reached by values in [k, k + 1).
+        let depth = 12usize;
+        let (mut left, mut right, mut feature, mut condition) = (vec![], vec![], vec![], vec![]);
+        for level in 0..depth {
+            let node = 2 * level;
+            left.push(node as i64 + 1);
+            right.push(node as i64 + 2);
+            feature.push(0);
+            condition.push(level as f64 + 1.0);
+            // The left child is a leaf worth its level.
+            left.push(-1);
+            right.push(-1);
+            feature.push(0);
+            condition.push(level as f64);
+        }
+        left.push(-1);
+        right.push(-1);
+        feature.push(0);
+        condition.push(depth as f64);
+        let n = left.len();
+        let tree = serde_json::json!({
+            "left_children": left, "right_children": right, "split_indices": feature,
+            "split_conditions": condition, "default_left": vec![0; n], "split_type": vec![0; n],
+        });
+        let model = serde_json::json!({"learner": {
+            "objective": {"name": "reg:squarederror"},
+            "learner_model_param": {"num_class": "0", "num_feature": "1", "base_score": "0E0"},
+            "gradient_booster": {"name": "gbtree", "model": {"tree_info": [0], "trees": [tree]}},
+        }});
+        let model = XgbModel::from_json(&model.to_string()).unwrap();
+        assert!(matches!(model.trees[0], Tree::Deep(_)));
+        let values: Vec<Vec<f32>> = (0..=depth).map(|k| vec![k as f32 + 0.5]).collect();
+        let expected: Vec<Vec<f32>> = (0..=depth).map(|k| vec![k as f32]).collect();
+        assert_eq!(model.predict_rows(&values), expected);
+    }
+
+    #[test]
+    fn many_rows_predict_as_one_row_at_a_time_and_short_rows_are_padded_with_missing_values() {
+        let model = fixture_model("softprob_shallow");
+        let mut rows = rows(37);
+        rows[3].truncate(5);
+        rows[20].clear();
+        let one_by_one: Vec<Vec<f32>> = rows.iter().map(|r| model.predict(r)).collect();
+        assert_eq!(model.predict_rows(&rows), one_by_one);
+        let mut padded = rows[3].clone();
+        padded.resize(12, f32::NAN);
+        assert_eq!(model.predict(&rows[3]), model.predict(&padded));
+    }
 }

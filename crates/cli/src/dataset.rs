@@ -6,17 +6,18 @@
 
 use std::collections::BTreeSet;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, RecordBatch, StringArray};
+use arrow::array::{Array, AsArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Field, Float64Type, Schema};
+use arrow::datatypes::{DataType, Float64Type};
 use drift_core::{CategoricalSampleBuilder, ColumnInput, ColumnType, NumericSampleBuilder, Sample};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use crate::csv_cells::CsvCells;
 use crate::pandas_csv::{self, CellType};
 
 /// Rows per batch at most: big enough to amortise, small enough to keep
@@ -175,7 +176,8 @@ impl Table {
             unique_names(path, columns.iter().map(|(n, _)| n))?;
             return Ok(Table { path: path.to_owned(), format: FileFormat::Parquet, columns, types_guessed: false });
         }
-        let names = csv_header(path)?;
+        let mut csv = CsvCells::open(path)?;
+        let names = csv.header()?;
         if names.is_empty() {
             return Err(InputError::NoHeader { path: path.to_owned() });
         }
@@ -193,20 +195,16 @@ impl Table {
         let mut types = vec![CellType::Empty; names.len()];
         let mut rows = 0;
         let all: Vec<usize> = (0..names.len()).collect();
-        for batch in csv_cells(path, &names, &all, guess_rows.unwrap_or(BATCH_ROWS).min(batch_rows(names.len())))? {
-            let batch = batch?;
-            rows += batch.num_rows();
-            for (cell_type, column) in types.iter_mut().zip(batch.columns()) {
-                for cell in column.as_string::<i32>().iter().flatten() {
-                    if !pandas_csv::is_missing(cell) {
-                        *cell_type = cell_type.widen(cell);
-                    }
+        let limit = guess_rows.unwrap_or(usize::MAX);
+        csv.blocks(&all, names.len(), limit.min(batch_rows(names.len())), |block| {
+            rows += block.rows();
+            for (slot, cell_type) in types.iter_mut().enumerate() {
+                for cell in block.cells(slot).filter(|c| !pandas_csv::is_missing(c)) {
+                    *cell_type = cell_type.widen(cell);
                 }
             }
-            if guess_rows.is_some_and(|limit| rows >= limit) {
-                break;
-            }
-        }
+            Ok::<_, InputError>(rows < limit)
+        })?;
         if rows == 0 {
             return Err(InputError::NoRows { path: path.to_owned() });
         }
@@ -254,14 +252,15 @@ impl Table {
                 tables::guard_damaged(read_all).map_err(|why| unreadable(&self.path, why))??;
             }
             FileFormat::Csv => {
-                let names: Vec<String> = self.columns.iter().map(|(n, _)| n.clone()).collect();
-                for batch in csv_cells(&self.path, &names, &indices, batch_rows(indices.len()))? {
-                    let batch = batch?;
-                    for (acc, array) in accumulators.iter_mut().zip(batch.columns()) {
-                        acc.add_cells(array.as_string::<i32>(), rows_before, &self.path, self.types_guessed)?;
+                let mut csv = CsvCells::open(&self.path)?;
+                csv.header()?;
+                csv.blocks(&indices, self.columns.len(), batch_rows(indices.len()), |block| {
+                    for (slot, acc) in accumulators.iter_mut().enumerate() {
+                        acc.add_cells(block.cells(slot), rows_before, &self.path, self.types_guessed)?;
                     }
-                    rows_before += batch.num_rows();
-                }
+                    rows_before += block.rows();
+                    Ok::<_, ReadError>(true)
+                })?;
             }
         }
         Ok(accumulators)
@@ -278,43 +277,6 @@ fn unique_names<'n>(path: &Path, names: impl Iterator<Item = &'n String>) -> Res
         }
     }
     Ok(())
-}
-
-/// The header of a CSV file, after any UTF-8 byte-order mark.
-fn csv_header(path: &Path) -> Result<Vec<String>, InputError> {
-    let (schema, _) = arrow::csv::reader::Format::default()
-        .with_header(true)
-        .infer_schema(csv_body(path)?, Some(0))
-        .map_err(|e| unreadable(path, e))?;
-    Ok(schema.fields().iter().map(|f| f.name().clone()).collect())
-}
-
-/// The cells of the chosen CSV columns as text, batch by batch. Only an
-/// empty cell is null here; pandas' other missing markers are the caller's.
-fn csv_cells(
-    path: &Path,
-    names: &[String],
-    projection: &[usize],
-    batch_rows: usize,
-) -> Result<impl Iterator<Item = Result<RecordBatch, InputError>>, InputError> {
-    let fields: Vec<Field> = names.iter().map(|n| Field::new(n, DataType::Utf8, true)).collect();
-    let reader = arrow::csv::ReaderBuilder::new(Arc::new(Schema::new(fields)))
-        .with_header(true)
-        .with_batch_size(batch_rows)
-        .with_projection(projection.to_vec())
-        .build(csv_body(path)?)
-        .map_err(|e| unreadable(path, e))?;
-    let path = path.to_owned();
-    Ok(reader.map(move |batch| batch.map_err(|e| unreadable(&path, e))))
-}
-
-/// The CSV file after any UTF-8 byte-order mark (spreadsheet exports have one).
-fn csv_body(path: &Path) -> Result<BufReader<File>, InputError> {
-    let mut file = File::open(path).map_err(|source| InputError::Open { path: path.to_owned(), source })?;
-    let mut bom = [0u8; 3];
-    let has_bom = file.read_exact(&mut bom).is_ok() && bom == [0xEF, 0xBB, 0xBF];
-    file.seek(SeekFrom::Start(if has_bom { 3 } else { 0 })).map_err(|e| unreadable(path, e))?;
-    Ok(BufReader::with_capacity(1 << 20, file))
 }
 
 /// How a column is read.
@@ -399,21 +361,21 @@ impl Accumulator {
     /// CSV cells, read as pandas reads them. A cell that does not fit a
     /// guessed type disproves the guess; one that does not fit a type known
     /// from the whole file (or declared by the user) is an error.
-    fn add_cells(
+    fn add_cells<'c>(
         &mut self,
-        cells: &StringArray,
+        cells: impl Iterator<Item = &'c str>,
         rows_before: usize,
         path: &Path,
         guessed: bool,
     ) -> Result<(), ReadError> {
         let stored = self.stored;
-        for (i, cell) in cells.iter().enumerate() {
-            let Some(cell) = cell.filter(|c| !pandas_csv::is_missing(c)) else {
+        for (i, cell) in cells.enumerate() {
+            if pandas_csv::is_missing(cell) {
                 if let Values::Numbers(builder) = &mut self.values {
                     builder.not_integer();
                 }
                 continue;
-            };
+            }
             let row = rows_before + i + 1;
             match &mut self.values {
                 Values::Numbers(builder) => match pandas_csv::parse_number(cell) {

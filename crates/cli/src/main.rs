@@ -3,6 +3,7 @@
 mod approval_command;
 mod backfill_command;
 mod baseline_command;
+mod csv_cells;
 mod dataset;
 mod drift_command;
 mod labels_command;

@@ -109,7 +109,7 @@ fn canonical_bits(value: f64) -> u64 {
 }
 
 /// A fast hash for f64 bit patterns (splitmix64's finaliser): SipHash would
-/// cost more than the radix sort it replaces, and the keys are not
+/// cost more than the sort it replaces, and the keys are not
 /// attacker-chosen in a way that matters (worst case: slower, same result).
 #[derive(Debug, Clone, Copy, Default)]
 struct BitsHasher(u64);
@@ -150,7 +150,7 @@ impl NumericSample {
                 *v = 0.0;
             }
         }
-        radix_sort(&mut values);
+        sort_floats(&mut values);
         NumericSample { sorted: values, integer }
     }
 
@@ -193,14 +193,12 @@ impl NumericSample {
     }
 }
 
-/// Sorts finite floats ascending. An LSD radix sort on order-preserving bit
-/// patterns, byte by byte, with every byte's histogram counted in one pass:
-/// sorting is most of the work of every numeric test.
-fn radix_sort(values: &mut [f64]) {
-    if values.len() < 4096 {
-        values.sort_unstable_by(f64::total_cmp);
-        return;
-    }
+/// Sorts finite floats ascending, as integer keys in the floats' order:
+/// sorting is most of the work of every numeric test, and integer
+/// comparisons are the cheapest. On a million values (2 cores, 2026-12):
+/// 37 ms, against 50 ms comparing with `total_cmp` and 60-75 ms for LSD
+/// radix sorts of 8 or 11 bits a pass, whose scattered writes wait on memory.
+fn sort_floats(values: &mut [f64]) {
     // Flip the sign bit of positives and all bits of negatives: the u64 order
     // of the keys is then the numeric order of the floats.
     let key = |v: f64| {
@@ -209,32 +207,7 @@ fn radix_sort(values: &mut [f64]) {
     };
     let unkey = |k: u64| f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k });
     let mut keys: Vec<u64> = values.iter().map(|&v| key(v)).collect();
-    let mut histograms = [[0usize; 256]; 8];
-    for &k in &keys {
-        for (byte, histogram) in histograms.iter_mut().enumerate() {
-            histogram[((k >> (8 * byte)) & 0xFF) as usize] += 1;
-        }
-    }
-    let mut scratch = vec![0u64; keys.len()];
-    for (byte, histogram) in histograms.iter().enumerate() {
-        // A byte every key shares (the exponent's, often) needs no pass.
-        if histogram.contains(&keys.len()) {
-            continue;
-        }
-        let mut offsets = [0usize; 256];
-        let mut total = 0;
-        for (offset, &count) in offsets.iter_mut().zip(histogram) {
-            *offset = total;
-            total += count;
-        }
-        let shift = 8 * byte;
-        for &k in &keys {
-            let bucket = ((k >> shift) & 0xFF) as usize;
-            scratch[offsets[bucket]] = k;
-            offsets[bucket] += 1;
-        }
-        std::mem::swap(&mut keys, &mut scratch);
-    }
+    keys.sort_unstable();
     for (v, k) in values.iter_mut().zip(keys) {
         *v = unkey(k);
     }
@@ -290,7 +263,8 @@ impl CategoricalSample {
 /// labels, each counted once per distinct value.
 #[derive(Debug, Clone, Default)]
 pub struct CategoricalSampleBuilder {
-    text: HashMap<String, u64>,
+    /// foldhash rather than SipHash: one lookup per cell of a large file.
+    text: HashMap<String, u64, foldhash::fast::FixedState>,
     numbers: HashMap<u64, u64, BuildHasherDefault<BitsHasher>>,
 }
 
@@ -475,7 +449,7 @@ mod tests {
     }
 
     #[test]
-    fn radix_sort_orders_like_a_comparison_sort() {
+    fn float_keys_sort_like_a_comparison_sort() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
         let mut next = || {
             state ^= state << 13;
@@ -494,7 +468,7 @@ mod tests {
             .collect();
         let mut expected = values.clone();
         expected.sort_by(f64::total_cmp);
-        radix_sort(&mut values);
+        sort_floats(&mut values);
         assert_eq!(values, expected);
     }
 

@@ -17,6 +17,14 @@ use serde::de::DeserializeOwned;
 pub use s3::S3Store;
 pub use sns::SnsNotifier;
 
+/// The SDK configuration from the environment (region, credentials,
+/// endpoint), loaded once per process and shared by its clients: each load
+/// builds an HTTPS client and reads the system's root certificates, the
+/// bulk of a cold start.
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::load_from_env().await
+}
+
 /// Serves `handler` on the Lambda runtime API. A step's error reaches Step
 /// Functions as `{errorType, errorMessage}` with the error's
 /// [`StepError::error_type`], the name the state machine's `Catch` matches.

@@ -1,5 +1,5 @@
 //! The object store on an S3 bucket. The client honours
-//! `AWS_ENDPOINT_URL` like every SDK client; [`S3Store::from_env`] adds
+//! `AWS_ENDPOINT_URL` like every SDK client; [`S3Store::from_config`] adds
 //! path-style addressing when an endpoint is set, which emulators (moto,
 //! LocalStack) need.
 
@@ -28,11 +28,10 @@ impl S3Store {
         S3Store { client, bucket: bucket.into() }
     }
 
-    /// A client from the environment (region, credentials, endpoint).
-    pub async fn from_env(bucket: impl Into<String>) -> Self {
-        let shared = aws_config::load_from_env().await;
+    /// A client on the process's shared configuration ([`crate::aws_config`]).
+    pub fn from_config(shared: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
         let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
-        let config = aws_sdk_s3::config::Builder::from(&shared).force_path_style(path_style).build();
+        let config = aws_sdk_s3::config::Builder::from(shared).force_path_style(path_style).build();
         S3Store::new(Client::from_conf(config), bucket)
     }
 

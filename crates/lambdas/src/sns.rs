@@ -9,9 +9,8 @@ pub struct SnsNotifier {
 
 impl SnsNotifier {
     /// A client from the environment (region, credentials, endpoint).
-    pub async fn from_env(topic_arn: impl Into<String>) -> Self {
-        let config = aws_config::load_from_env().await;
-        SnsNotifier { client: aws_sdk_sns::Client::new(&config), topic_arn: topic_arn.into() }
+    pub fn from_config(config: &aws_config::SdkConfig, topic_arn: impl Into<String>) -> Self {
+        SnsNotifier { client: aws_sdk_sns::Client::new(config), topic_arn: topic_arn.into() }
     }
 }
 

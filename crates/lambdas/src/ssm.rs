@@ -20,8 +20,3 @@ pub async fn secure_parameter(client: &Client, name: &str) -> Result<String, Str
         Err(e) => Err(format!("SSM parameter {name}: {}", aws_sdk_ssm::error::DisplayErrorContext(e))),
     }
 }
-
-/// A client from the environment (region, credentials, endpoint).
-pub async fn client_from_env() -> Client {
-    Client::new(&aws_config::load_from_env().await)
-}

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use tables::labels::Label;
 use tables::{NO_ASPECT, PredictionRow};
 
-use crate::significance::{SplitMix, by_comment};
+use crate::significance::{MAX_DRAWN_COMMENTS, SplitMix, by_comment};
 
 /// Batches drawn from the reference for the band.
 pub const BAND_RESAMPLES: usize = 200;
@@ -228,11 +228,22 @@ fn enough(batch: usize, reference: usize) -> bool {
 }
 
 /// The standard deviation of the estimated macro-F1 over batches of
-/// `comments` comments drawn from the reference.
+/// `comments` comments drawn from the reference. Batches larger than
+/// [`MAX_DRAWN_COMMENTS`] are drawn at that size and the spread scaled by
+/// √(drawn / comments): the estimate is a smooth function of means, whose
+/// spread falls as 1/√n, and 200 draws of a million-comment hour would
+/// take the monitor minutes.
 fn sampling_spread(groups: &[Vec<&PredictionRow>], comments: usize, level: Level, prior: [f64; 3], seed: u64) -> f64 {
     // Each comment's predictions once; a draw only picks comments.
     let per_comment: Vec<Vec<(usize, [f64; 3])>> =
         groups.iter().map(|g| predictions(std::slice::from_ref(g), level)).collect();
+    let drawn = comments.min(MAX_DRAWN_COMMENTS);
+    spread_of_draws(&per_comment, drawn, prior, seed) * (drawn as f64 / comments.max(1) as f64).sqrt()
+}
+
+/// The standard deviation of the estimate over [`BAND_RESAMPLES`] draws of
+/// `comments` comments (each comment: its predictions).
+fn spread_of_draws(per_comment: &[Vec<(usize, [f64; 3])>], comments: usize, prior: [f64; 3], seed: u64) -> f64 {
     let mut rng = SplitMix::new(seed);
     let estimates: Vec<f64> = (0..BAND_RESAMPLES)
         .filter_map(|_| {
@@ -278,4 +289,38 @@ fn realised(groups: &[Vec<&PredictionRow>], level: Level, labels: &[Label]) -> O
         }
     }
     Some(Realised { labelled, unmatched, scores: Scores::of(&confusion)?, confusion })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_batch_spread_scaled_from_smaller_draws_matches_drawing_it_whole() {
+        // 3 000 comments, one or two predictions each, of varied confidence.
+        let mut rng = SplitMix::new(3);
+        let per_comment: Vec<Vec<(usize, [f64; 3])>> = (0..3_000)
+            .map(|_| {
+                (0..1 + rng.below(2))
+                    .map(|_| {
+                        let raw = [1 + rng.below(100), 1 + rng.below(40), 1 + rng.below(100)].map(|v| v as f64);
+                        let sum: f64 = raw.iter().sum();
+                        let p = raw.map(|v| v / sum);
+                        (argmax(&p), p)
+                    })
+                    .collect()
+            })
+            .collect();
+        let all: Vec<(usize, [f64; 3])> = per_comment.iter().flatten().copied().collect();
+        let prior = mean_probabilities(&all);
+        let batch = 2 * MAX_DRAWN_COMMENTS;
+        let whole = spread_of_draws(&per_comment, batch, prior, 1);
+        let scaled = spread_of_draws(&per_comment, MAX_DRAWN_COMMENTS, prior, 2) * 0.5f64.sqrt();
+        // Each spread comes from 200 draws (about 5 % standard error).
+        assert!((scaled / whole - 1.0).abs() < 0.2, "scaled {scaled} against drawn whole {whole}");
+    }
+
+    fn argmax(p: &[f64; 3]) -> usize {
+        (0..3).fold(0, |best, k| if p[k] > p[best] { k } else { best })
+    }
 }

@@ -30,6 +30,14 @@ pub const FALSE_DISCOVERY_RATE: f64 = 0.05;
 /// columns (0.05/13).
 pub const RESAMPLES: usize = 499;
 
+/// The largest batch drawn from the reference. A larger batch's draws
+/// are made at this size: smaller draws lie further from the reference by
+/// chance, so the p-value can only come out larger (a flag kept only if it
+/// is clearer still), and 499 draws of a million-comment hour would take
+/// the monitor minutes per flagged column. The quality band scales its
+/// spread instead ([`crate::quality`]).
+pub const MAX_DRAWN_COMMENTS: usize = 20_000;
+
 /// A flagged column's p-value and whether it is significant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Significance {
@@ -99,8 +107,9 @@ pub fn assess(
         let reference_sample = &reference_samples[name];
         let mut as_far = 0;
         for _ in 0..RESAMPLES {
-            let rows: Vec<&PredictionRow> =
-                (0..current_comments).flat_map(|_| groups[rng.below(groups.len())].iter().copied()).collect();
+            let rows: Vec<&PredictionRow> = (0..current_comments.min(MAX_DRAWN_COMMENTS))
+                .flat_map(|_| groups[rng.below(groups.len())].iter().copied())
+                .collect();
             let drawn = sample(&rows, name);
             if !drawn.is_empty() && d.stattest.score(d.column_type, reference_sample, &drawn) >= d.drift_score {
                 as_far += 1;

@@ -24,8 +24,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         cooldown_hours: env_number("ABSA_ALERT_COOLDOWN_HOURS", 6)?,
         report_location: format!("s3://{bucket}/"),
     };
-    let store = S3Store::from_env(bucket).await;
-    let notifier = SnsNotifier::from_env(required_env("ABSA_ALERT_TOPIC_ARN")?).await;
+    let aws = lambdas::aws_config().await;
+    let store = S3Store::from_config(&aws, bucket);
+    let notifier = SnsNotifier::from_config(&aws, required_env("ABSA_ALERT_TOPIC_ARN")?);
     let (alerter, store, notifier) = (&alerter, &store, &notifier);
     serve(move |input: AlertInput| async move { alerter.run(store, notifier, &input).await }).await
 }

@@ -14,10 +14,11 @@ use pipeline_store::{env_number, required_env};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     let parameter = required_env("ABSA_PSEUDONYM_KEY_PARAMETER")?;
-    let key = lambdas::ssm::secure_parameter(&lambdas::ssm::client_from_env().await, &parameter).await?;
+    let aws = lambdas::aws_config().await;
+    let key = lambdas::ssm::secure_parameter(&aws_sdk_ssm::Client::new(&aws), &parameter).await?;
     let max_mb = env_number("ABSA_MAX_OBJECT_MB", extract::MAX_OBJECT_MB)?;
     let extractor = Extractor::new(key.as_bytes())?.with_max_object_mb(max_mb);
-    let store = S3Store::from_env(required_env("ABSA_DATA_BUCKET")?).await;
+    let store = S3Store::from_config(&aws, required_env("ABSA_DATA_BUCKET")?);
     let (extractor, store) = (&extractor, &store);
     serve(move |input: ExtractInput| async move { extractor.run(store, &input).await }).await
 }

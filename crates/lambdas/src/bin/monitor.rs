@@ -23,7 +23,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         "summary" => MetricDetail::Summary,
         other => return Err(format!("ABSA_METRICS '{other}' is not detailed or summary").into()),
     };
-    let (data, models) = (S3Store::from_env(data_bucket).await, S3Store::from_env(model_bucket).await);
+    let aws = lambdas::aws_config().await;
+    let (data, models) = (S3Store::from_config(&aws, data_bucket), S3Store::from_config(&aws, model_bucket));
     let (monitor, data, models) = (&monitor, &data, &models);
     serve(move |request: MonitorRequest| async move {
         let answer = monitor.handle(data, models, &request).await?;

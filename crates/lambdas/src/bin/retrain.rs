@@ -26,7 +26,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
          (a container image; docs/retraining.md)",
     );
     let retrainer = Retrainer::from_env(&env_or("ABSA_MODEL_NAME", "absa-sentiment"), trainer)?;
-    let (data, models) = (S3Store::from_env(data_bucket).await, S3Store::from_env(model_bucket).await);
+    let aws = lambdas::aws_config().await;
+    let (data, models) = (S3Store::from_config(&aws, data_bucket), S3Store::from_config(&aws, model_bucket));
     let (retrainer, data, models) = (&retrainer, &data, &models);
     serve(move |job: RetrainJob| async move { retrainer.handle(data, models, &job).await }).await
 }

@@ -16,7 +16,8 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let model_bucket = env_or("ABSA_MODEL_BUCKET", &data_bucket);
     let transformer =
         Transformer::new(env_or("ABSA_MODEL_NAME", "absa-sentiment"), env_or("ABSA_MODEL_ALIAS", "production"));
-    let (data, models) = (S3Store::from_env(data_bucket).await, S3Store::from_env(model_bucket).await);
+    let aws = lambdas::aws_config().await;
+    let (data, models) = (S3Store::from_config(&aws, data_bucket), S3Store::from_config(&aws, model_bucket));
     let (transformer, data, models) = (&transformer, &data, &models);
     serve(move |input: ExtractOutput| async move { transformer.run(data, models, &input).await }).await
 }
