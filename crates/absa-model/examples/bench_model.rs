@@ -1,7 +1,8 @@
 //! The Rust side of `make bench-model` (scripts/bench/bench_model.py):
 //! throughput on one core of featurisation alone, of XGBoost prediction
 //! alone (pure-Rust reader) and of the whole path the transform step runs
-//! (tokenise, extract aspects, featurise, predict), on the bundled hourly
+//! (`analyze_many`: tokenise, extract aspects, featurise, both models'
+//! predictions, language), on the bundled hourly
 //! comments. Also writes the feature matrix for Python XGBoost to predict.
 //!
 //! usage: bench_model MODEL_DIR OUT_DIR
@@ -53,7 +54,8 @@ fn main() {
         std::hint::black_box(xgb.predict_rows(&rows).iter().map(|p| p[0]).sum::<f32>());
     });
     let end_to_end = best_of(runs, || {
-        std::hint::black_box(texts.iter().map(|t| model.analyze(t).aspects.len()).sum::<usize>());
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        std::hint::black_box(model.analyze_many(&texts).iter().map(|a| a.aspects.len()).sum::<usize>());
     });
 
     std::fs::create_dir_all(out).unwrap();

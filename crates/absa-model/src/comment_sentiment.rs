@@ -41,11 +41,16 @@ impl CommentSentiment {
         Ok(CommentSentiment { text, trees, temperature })
     }
 
-    /// Calibrated probabilities in [`crate::LABELS`] order.
-    pub fn probabilities(&self, featurizer: &Featurizer, text: &str, domain: TextDomain) -> [f32; 3] {
-        let margins = self.text.margins(&TextFeatures::of(text, domain, self.text.buckets));
-        let row = stack_row(margins, &featurizer.comment_dense(text), domain);
-        calibrated(&self.trees.predict_margin(&row), self.temperature)
+    /// Calibrated probabilities in [`crate::LABELS`] order, per text.
+    pub fn probabilities(&self, featurizer: &Featurizer, texts: &[&str], domain: TextDomain) -> Vec<[f32; 3]> {
+        let rows: Vec<Vec<f32>> = texts
+            .iter()
+            .map(|text| {
+                let margins = self.text.margins(&TextFeatures::of(text, domain, self.text.buckets));
+                stack_row(margins, &featurizer.comment_dense(text), domain)
+            })
+            .collect();
+        self.trees.predict_margin_rows(&rows).iter().map(|m| calibrated(m, self.temperature)).collect()
     }
 }
 

@@ -264,39 +264,59 @@ impl SentimentModel {
     /// The sentiment of a text from `domain` (the human-rated sets' test
     /// rows are scored in their own domain).
     pub fn text_sentiment(&self, text: &str, domain: TextDomain) -> CommentSentimentScore {
-        CommentSentimentScore::of(self.comment.probabilities(&self.featurizer, text, domain))
+        self.text_sentiments(&[text], domain).pop().expect("one text in, one out")
+    }
+
+    /// [`SentimentModel::text_sentiment`] of many texts, faster than one by one.
+    pub fn text_sentiments(&self, texts: &[&str], domain: TextDomain) -> Vec<CommentSentimentScore> {
+        self.comment.probabilities(&self.featurizer, texts, domain).into_iter().map(CommentSentimentScore::of).collect()
     }
 
     pub fn analyze(&self, text: &str) -> CommentAnalysis {
-        let tokens = tokenize(text);
-        let words: Vec<&str> = tokens.iter().filter(|t| t.kind == TokenKind::Word).map(|t| t.text.as_str()).collect();
-        let unseen = words.iter().filter(|w| !self.vocabulary.contains(**w)).count();
-        let mentions = self.featurizer.featurize_tokens(text, &tokens);
-        let predictions = self.model.predict_rows(&mentions.iter().map(|f| &f.values[..]).collect::<Vec<_>>());
-        let aspects = mentions
-            .into_iter()
-            .zip(predictions)
-            .map(|(f, p)| {
-                let probabilities = [p[0], p[1], p[2]];
-                AspectSentiment {
-                    aspect: f.mention.aspect,
-                    term: f.mention.term,
-                    start: f.mention.start,
-                    end: f.mention.end,
-                    polarity: LABELS[argmax(&probabilities)],
-                    probabilities,
+        self.analyze_many(&[text]).pop().expect("one text in, one out")
+    }
+
+    /// [`SentimentModel::analyze`] of many comments: both models predict
+    /// them in blocks, several times faster than one comment at a time.
+    pub fn analyze_many(&self, texts: &[&str]) -> Vec<CommentAnalysis> {
+        let sentiments = self.text_sentiments(texts, TextDomain::Social);
+        let tokens: Vec<_> = texts.iter().map(|text| tokenize(text)).collect();
+        let mentions: Vec<_> =
+            texts.iter().zip(&tokens).map(|(text, tokens)| self.featurizer.featurize_tokens(text, tokens)).collect();
+        let rows: Vec<&[f32]> = mentions.iter().flatten().map(|f| &f.values[..]).collect();
+        let mut predictions = self.model.predict_rows(&rows).into_iter();
+        let comments = texts.iter().zip(&tokens).zip(mentions).zip(sentiments);
+        comments
+            .map(|(((text, tokens), mentions), sentiment)| {
+                let words: Vec<&str> =
+                    tokens.iter().filter(|t| t.kind == TokenKind::Word).map(|t| t.text.as_str()).collect();
+                let unseen = words.iter().filter(|w| !self.vocabulary.contains(**w)).count();
+                let aspects = mentions
+                    .into_iter()
+                    .map(|f| {
+                        let p = predictions.next().expect("a prediction per mention");
+                        let probabilities = [p[0], p[1], p[2]];
+                        AspectSentiment {
+                            aspect: f.mention.aspect,
+                            term: f.mention.term,
+                            start: f.mention.start,
+                            end: f.mention.end,
+                            polarity: LABELS[argmax(&probabilities)],
+                            probabilities,
+                        }
+                    })
+                    .collect();
+                CommentAnalysis {
+                    chars: text.chars().count(),
+                    words: words.len(),
+                    emoji: tokens.iter().filter(|t| t.kind == TokenKind::Emoji).count(),
+                    unseen_word_share: (!words.is_empty()).then(|| unseen as f32 / words.len() as f32),
+                    language: language_of(text),
+                    sentiment,
+                    aspects,
                 }
             })
-            .collect();
-        CommentAnalysis {
-            chars: text.chars().count(),
-            words: words.len(),
-            emoji: tokens.iter().filter(|t| t.kind == TokenKind::Emoji).count(),
-            unseen_word_share: (!words.is_empty()).then(|| unseen as f32 / words.len() as f32),
-            language: language_of(text),
-            sentiment: self.comment_sentiment(text),
-            aspects,
-        }
+            .collect()
     }
 }
 

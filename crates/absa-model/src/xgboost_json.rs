@@ -309,8 +309,13 @@ impl XgbModel {
 
     /// [`XgbModel::predict`] for many rows: faster than one by one.
     pub fn predict_rows<R: AsRef<[f32]>>(&self, rows: &[R]) -> Vec<Vec<f32>> {
+        self.predict_margin_rows(rows).iter().map(|m| self.transform(m)).collect()
+    }
+
+    /// [`XgbModel::predict_margin`] for many rows.
+    pub fn predict_margin_rows<R: AsRef<[f32]>>(&self, rows: &[R]) -> Vec<Vec<f32>> {
         let rows: Vec<&[f32]> = rows.iter().map(AsRef::as_ref).collect();
-        self.predict_margins(&rows).iter().map(|m| self.transform(m)).collect()
+        self.predict_margins(&rows)
     }
 
     /// Margins of many rows, a block at a time; each row's trees are added

@@ -97,16 +97,20 @@ impl Transformer {
             let comments = tables::clean::from_parquet(&store.get(&p.key).await?)
                 .map_err(|source| TransformError::Partition { key: p.key.clone(), source })?;
             let mut rows = Vec::new();
-            for c in &comments {
-                count_words(&c.text, &mut words);
-                let facts = CommentFacts {
-                    comment_id: c.comment_id,
-                    created_at: c.created_at,
-                    digg_count: c.digg_count,
-                    reply_count: c.reply_count,
-                    is_reply: c.reply_to.is_some(),
-                };
-                rows.extend(prediction_rows(facts, &model.analyze(&c.text)));
+            // Comments are analysed a thousand at a time: the models predict in blocks.
+            for chunk in comments.chunks(1024) {
+                let analyses = model.analyze_many(&chunk.iter().map(|c| c.text.as_str()).collect::<Vec<_>>());
+                for (c, analysis) in chunk.iter().zip(&analyses) {
+                    count_words(&c.text, &mut words);
+                    let facts = CommentFacts {
+                        comment_id: c.comment_id,
+                        created_at: c.created_at,
+                        digg_count: c.digg_count,
+                        reply_count: c.reply_count,
+                        is_reply: c.reply_to.is_some(),
+                    };
+                    rows.extend(prediction_rows(facts, analysis));
+                }
             }
             let key = keys::prediction_partition(hour, &input.batch_id);
             let bytes = tables::predictions::to_parquet(&rows)
