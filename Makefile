@@ -58,7 +58,7 @@ bench-lambdas: build ## The four Lambdas as Lambda runs them (local Runtime API,
 bench-hour: build ## A million-comment hour through the four Lambdas, on one core and on two (COMMENTS=...)
 	$(CARGO) build --release --locked -p lambdas --bins
 	bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt
-	.venv-moto/bin/python scripts/bench/lambda_bench.py target/release $(BIN) --comments $(or $(COMMENTS),1000000) --cores 0 --cores 0,1
+	.venv-moto/bin/python scripts/bench/lambda_bench.py target/release $(BIN) --comments $(or $(COMMENTS),1000000) --no-warm --cores 0 --cores 0,1
 
 detection: build ## How fast each drift scenario alarms and how quiet `none` stays, over 168 simulated hours each (HOURS=..., SCENARIOS=a,b): the README's table
 	python3 scripts/detection/table.py $(BIN) --hours $(or $(HOURS),168) $(if $(SCENARIOS),--scenarios $(SCENARIOS))

@@ -2,10 +2,12 @@
 
 Rust (crates/absa-model/examples/bench_model.rs, one thread): featurisation,
 pure-Rust XGBoost prediction, and the whole transform path (tokenise,
-extract aspects, featurise, predict) on the bundled hourly comments.
-Python: XGBoost's own prediction (nthread=1) of the same model on the same
-feature matrix, which Rust writes; there is no Python featuriser to
-compare with, so Python's figure leaves featurisation out entirely.
+extract aspects, featurise, both models, language) on the bundled hourly
+comments. Python: XGBoost's own prediction (nthread=1) of the same model on
+the same feature matrix, which Rust writes with its own predictions; the
+script prints the speed ratio and the largest difference between the two
+predictions. There is no Python featuriser to compare with, so Python's
+figure leaves featurisation out entirely.
 
 usage: bench_model.py MODEL_DIR OUT_DIR [--runs N]
 """
@@ -52,14 +54,20 @@ def main():
         return time.perf_counter() - start
 
     python = rust["comments"] / min(predict_seconds() for _ in range(args.runs))
+    theirs = booster.predict(xgb.DMatrix(x, nthread=1))
+    ours = np.array(json.loads((args.out_dir / "predictions.json").read_text()), dtype=np.float64)
+    difference = float(np.max(np.abs(ours - theirs)))
     print(f"{rust['comments']} comments, {rust['aspect_rows']} (comment, aspect) rows, "
           f"{rust['features']} features, one core, best of {args.runs}")
     print(f"  Rust featurise only               {rust['featurize_comments_per_s']:>12,.0f} comments/s")
     print(f"  Rust predict only (pure Rust)     {rust['predict_comments_per_s']:>12,.0f} comments/s")
     print(f"  Rust end to end (featurise+pred)  {rust['end_to_end_comments_per_s']:>12,.0f} comments/s")
     print(f"  Python XGBoost {xgb.__version__} predict only   {python:>12,.0f} comments/s")
-    print(f"  ratio Rust end to end / Python predict: {rust['end_to_end_comments_per_s'] / python:.1f}x "
-          f"(target >= 10x); Rust predict / Python predict: {rust['predict_comments_per_s'] / python:.1f}x")
+    print(f"  prediction: Rust / Python {rust['predict_comments_per_s'] / python:.1f}x (target >= 3x); "
+          f"largest probability difference {difference:.1e} ({'within' if difference <= 1e-6 else 'OUTSIDE'} 1e-6)")
+    print(f"  end to end per comment: {1e6 / rust['end_to_end_comments_per_s']:.0f} us "
+          f"(featurisation {1e6 / rust['featurize_comments_per_s']:.0f} us, aspect prediction "
+          f"{1e6 / rust['predict_comments_per_s']:.0f} us; the rest is the comment-level model and language detection)")
 
 
 if __name__ == "__main__":

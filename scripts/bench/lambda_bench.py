@@ -9,7 +9,7 @@ function it prints:
   from SSM);
 - first: the first invocation, event handed over to response received
   (transform's includes loading the model from S3);
-- warm: a second invocation with the same event;
+- warm: a second invocation with the same event (not with --no-warm);
 - peak RSS of the process, and the CPU seconds it used.
 Events chain as the state machine chains them: extract's output is
 transform's input, and so on; alert gets the verdict.
@@ -100,8 +100,8 @@ class RuntimeApi:
         return answered - start, answer
 
 
-def run_function(binary, env, event, cores):
-    """A cold start and two invocations of one function: its figures and its first answer."""
+def run_function(binary, env, event, cores, warm):
+    """A cold start and one or two invocations of one function: its figures and its first answer."""
     api = RuntimeApi()
     command = [binary] if cores is None else ["taskset", "-c", cores, binary]
     started = time.perf_counter()
@@ -111,7 +111,7 @@ def run_function(binary, env, event, cores):
     api.nexts.put(first_next)  # invoke() waits for it too
     init = first_next - started
     first, answer = api.invoke(event, binary.name)
-    warm, _ = api.invoke(event, binary.name)
+    warm = api.invoke(event, binary.name)[0] if warm else float("nan")
     api.nexts.get(timeout=60)  # idle again: stop it
     # The process's own peak (a forked child's ru_maxrss starts at its parent's).
     peak_kib = next(int(line.split()[1]) for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
@@ -143,6 +143,7 @@ def main():
     parser.add_argument("bin_dir", type=Path)
     parser.add_argument("absa_drift", type=Path)
     parser.add_argument("--comments", type=int, default=10_000)
+    parser.add_argument("--no-warm", action="store_true", help="skip the second invocation (long hours)")
     parser.add_argument("--cores", action="append",
                         help="CPU list for taskset (repeatable: one run each); default: all cores")
     args = parser.parse_args()
@@ -181,7 +182,7 @@ def main():
             event = {"key": f"raw/{hour.name}", "stream": f"bench{(cores or 'all').replace(',', '_').replace('-', '_')}"}
             for step in STEPS:
                 figures, answer = run_function(args.bin_dir / step, {**env, "AWS_LAMBDA_FUNCTION_NAME": step},
-                                               event, cores)
+                                               event, cores, not args.no_warm)
                 print(f"{step:10} {cores or 'all':>5} {figures['init'] * 1e3:8.1f} {figures['first'] * 1e3:9.0f} "
                       f"{figures['warm'] * 1e3:8.0f} {figures['rss_mib']:13.0f} {figures['cpu_s']:6.1f}", flush=True)
                 event = {"verdict": answer, "run_id": "bench"} if step == "monitor" else answer

@@ -3,7 +3,8 @@
 //! alone (pure-Rust reader) and of the whole path the transform step runs
 //! (`analyze_many`: tokenise, extract aspects, featurise, both models'
 //! predictions, language), on the bundled hourly
-//! comments. Also writes the feature matrix for Python XGBoost to predict.
+//! comments. Also writes the feature matrix for Python XGBoost to predict,
+//! and our predictions of it for the script to compare.
 //!
 //! usage: bench_model MODEL_DIR OUT_DIR
 
@@ -68,6 +69,9 @@ fn main() {
         libsvm.push('\n');
     }
     std::fs::write(out.join("features.libsvm"), libsvm).unwrap();
+    // Our probabilities, for the script to compare with Python's.
+    let predictions: Vec<Vec<f32>> = xgb.predict_rows(&rows);
+    std::fs::write(out.join("predictions.json"), serde_json::to_string(&predictions).unwrap()).unwrap();
     let per_sec = |d: Duration| texts.len() as f64 / d.as_secs_f64();
     println!(
         "{}",

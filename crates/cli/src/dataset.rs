@@ -1,5 +1,5 @@
-//! Reads a reference and a current table (CSV or Parquet, with arrow-rs)
-//! into drift-core samples, typing each column as Evidently's
+//! Reads a reference and a current table (Parquet with arrow-rs, CSV with
+//! [`crate::csv_cells`]) into drift-core samples, typing each column as Evidently's
 //! `DataDriftTable` does without a column mapping (`process_columns`): a
 //! column the reference stores as numbers (bool excluded) is numerical,
 //! dates and times are left out, everything else is categorical.
