@@ -8,7 +8,7 @@ pub struct SnsNotifier {
 }
 
 impl SnsNotifier {
-    /// A client from the environment (region, credentials, endpoint).
+    /// A client on the process's shared configuration ([`crate::aws_config`]).
     pub fn from_config(config: &aws_config::SdkConfig, topic_arn: impl Into<String>) -> Self {
         SnsNotifier { client: aws_sdk_sns::Client::new(config), topic_arn: topic_arn.into() }
     }
