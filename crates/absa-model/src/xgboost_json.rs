@@ -55,128 +55,89 @@ fn goes_left(value: f32, feature: u32, threshold: f32) -> bool {
     (value < threshold) | (value.is_nan() & (feature & DEFAULT_LEFT != 0))
 }
 
-/// Rows predicted together, walking each tree side by side: their walks
-/// are independent, so the CPU overlaps them instead of waiting on one
-/// chain of loads, and the block's features fit in the L1 cache. Measured
-/// (`make bench-model`): 8 rows beat 16, 32 and 64.
-const BLOCK_ROWS: usize = 8;
-
-/// Trees up to this depth are padded to complete trees (XGBoost's default
-/// `max_depth` is 6: 63 splits and 64 leaves); a deeper one is walked node
-/// by node rather than padded to 2^depth leaves.
-const MAX_COMPLETE_DEPTH: u32 = 7;
-/// Slots of a complete tree's arrays: fixed, so that indexing them with a
-/// masked slot needs no bounds check in the walk.
-const SLOTS: usize = 1 << MAX_COMPLETE_DEPTH;
+/// A tree with at most this many leaves is evaluated QuickScorer-style
+/// (Lucchese et al., SIGIR 2015): one bit per leaf in a `u64`.
+const MAX_MASKED_LEAVES: usize = 64;
 
 #[derive(Debug, Clone)]
 enum Tree {
-    Complete(CompleteTree),
-    Deep(Vec<Node>),
+    /// Leaves from `first_leaf` in [`XgbModel::leaf_values`], left to right;
+    /// its splits are in [`XgbModel::features`].
+    Masked { first_leaf: usize },
+    /// More leaves than bits: walked node by node.
+    Walked(Vec<Node>),
 }
 
-/// A tree padded to the complete binary tree of its depth: slot `i`'s
-/// children are `2i + 1` and `2i + 2`, so a walk is `depth` steps of
-/// arithmetic with no branch to mispredict. A leaf above the bottom level
-/// fills every bottom slot under it.
+/// A split of a masked tree, filed under its feature: when a row's value
+/// sends the row right, the leaves of the left subtree are out.
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    threshold: f32,
+    tree: u32,
+    /// Every leaf's bit but those of the left subtree.
+    keep: u64,
+}
+
+/// The splits of the masked trees on one feature.
 #[derive(Debug, Clone)]
-struct CompleteTree {
-    depth: u32,
-    /// Internal slots: 2^depth - 1.
-    internal: usize,
-    /// (feature position with the default-left flag, threshold) per internal slot.
-    splits: Box<[(u32, f32); SLOTS]>,
-    leaves: Box<[f32; SLOTS]>,
+struct FeatureSplits {
+    feature: usize,
+    /// By ascending threshold: a value sends right exactly a prefix of them.
+    splits: Vec<Split>,
+    /// Those whose default direction is right: what a missing value sends right.
+    missing_right: Vec<Split>,
+    /// Whether 0.0 sends some split right (a threshold <= 0): when not, a
+    /// zero changes nothing and is skipped, and most features of a text
+    /// row (word counts) are zero.
+    zero_matters: bool,
 }
 
-impl CompleteTree {
-    fn new(nodes: &[Node], depth: u32) -> Self {
-        let mut tree = CompleteTree {
-            depth,
-            internal: (1 << depth) - 1,
-            splits: Box::new([(0, 0.0); SLOTS]),
-            leaves: Box::new([0.0; SLOTS]),
-        };
-        tree.place(nodes, 0, 0, 0);
-        tree
-    }
-
-    fn place(&mut self, nodes: &[Node], node: usize, slot: usize, level: u32) {
-        let n = nodes[node];
-        if level == self.depth {
-            self.leaves[slot - self.internal] = n.value;
-        } else if n.left == 0 {
-            // A leaf above the bottom: whichever way the padding goes, here.
-            self.place(nodes, node, 2 * slot + 1, level + 1);
-            self.place(nodes, node, 2 * slot + 2, level + 1);
+impl FeatureSplits {
+    /// Clears, in `alive`, the leaves that `value` rules out.
+    #[inline]
+    fn rule_out(&self, value: f32, alive: &mut [u64]) {
+        if value.is_nan() {
+            self.missing_right.iter().for_each(|s| alive[s.tree as usize] &= s.keep);
         } else {
-            self.splits[slot] = (n.feature, n.value);
-            self.place(nodes, n.left as usize, 2 * slot + 1, level + 1);
-            self.place(nodes, n.right as usize, 2 * slot + 2, level + 1);
-        }
-    }
-
-    /// The leaf value of each of the block's `rows` rows, in `leaves[..rows]`.
-    /// `MISSING`: whether the block has missing values; without, a split is
-    /// one comparison.
-    fn leaf_values<const MISSING: bool>(&self, block: &[Column], rows: usize, leaves: &mut [f32; BLOCK_ROWS]) {
-        // Past `rows`, slots walk stale values: harmless, and not read.
-        let mut slots = [0usize; BLOCK_ROWS];
-        for _ in 0..self.depth {
-            for (row, slot) in slots.iter_mut().enumerate() {
-                // The mask changes nothing (a slot is in range) but lets the
-                // compiler drop the bounds check.
-                let (feature, threshold) = self.splits[*slot & (SLOTS - 1)];
-                let value = block[(feature & !DEFAULT_LEFT) as usize][row];
-                let left = if MISSING { goes_left(value, feature, threshold) } else { value < threshold };
-                *slot = 2 * *slot + 2 - usize::from(left);
+            for s in self.splits.iter().take_while(|s| s.threshold <= value) {
+                alive[s.tree as usize] &= s.keep;
             }
         }
-        for (leaf, slot) in leaves[..rows].iter_mut().zip(slots) {
-            *leaf = self.leaves[(slot - self.internal) & (SLOTS - 1)];
-        }
     }
 }
 
-/// One feature's values in a block of rows.
-type Column = [f32; BLOCK_ROWS];
+/// Numbers the leaves of the subtree at `node` from `next` on, left to
+/// right, and files its splits; returns the number after its last leaf.
+fn number_leaves(
+    nodes: &[Node],
+    node: usize,
+    next: u32,
+    tree: u32,
+    leaf_values: &mut Vec<f32>,
+    splits: &mut Vec<(u32, Split, bool)>,
+) -> u32 {
+    let n = nodes[node];
+    if n.left == 0 {
+        leaf_values.push(n.value);
+        return next + 1;
+    }
+    let middle = number_leaves(nodes, n.left as usize, next, tree, leaf_values, splits);
+    let left_leaves = ((1u128 << middle) - (1u128 << next)) as u64;
+    splits.push((
+        n.feature & !DEFAULT_LEFT,
+        Split { threshold: n.value, tree, keep: !left_leaves },
+        n.feature & DEFAULT_LEFT != 0,
+    ));
+    number_leaves(nodes, n.right as usize, middle, tree, leaf_values, splits)
+}
 
-fn walk(nodes: &[Node], block: &[Column], row: usize) -> f32 {
+fn walk(nodes: &[Node], row: &[f32]) -> f32 {
     let mut node = nodes[0];
     while node.left != 0 {
-        let value = block[(node.feature & !DEFAULT_LEFT) as usize][row];
+        let value = row.get((node.feature & !DEFAULT_LEFT) as usize).copied().unwrap_or(f32::NAN);
         node = nodes[if goes_left(value, node.feature, node.value) { node.left } else { node.right } as usize];
     }
     node.value
-}
-
-/// Depth of a tree whose children follow their parents.
-fn depth(nodes: &[Node]) -> u32 {
-    let mut levels = vec![0u32; nodes.len()];
-    for (i, n) in nodes.iter().enumerate() {
-        if n.left != 0 {
-            levels[n.left as usize] = levels[i] + 1;
-            levels[n.right as usize] = levels[i] + 1;
-        }
-    }
-    levels.into_iter().max().unwrap_or(0)
-}
-
-impl Tree {
-    fn new(nodes: Vec<Node>) -> Self {
-        match depth(&nodes) {
-            d if d <= MAX_COMPLETE_DEPTH => Tree::Complete(CompleteTree::new(&nodes, d)),
-            _ => Tree::Deep(nodes),
-        }
-    }
-
-    fn leaf_values(&self, block: &[Column], rows: usize, missing: bool, leaves: &mut [f32; BLOCK_ROWS]) {
-        match self {
-            Tree::Complete(tree) if missing => tree.leaf_values::<true>(block, rows, leaves),
-            Tree::Complete(tree) => tree.leaf_values::<false>(block, rows, leaves),
-            Tree::Deep(nodes) => (0..rows).for_each(|row| leaves[row] = walk(nodes, block, row)),
-        }
-    }
 }
 
 /// A loaded model.
@@ -190,9 +151,10 @@ pub struct XgbModel {
     trees: Vec<Tree>,
     /// Which output each tree adds to.
     tree_output: Vec<usize>,
-    /// The features some split reads, ascending; the trees' splits hold
-    /// positions in this list.
-    used: Vec<usize>,
+    /// The masked trees' leaves, tree after tree.
+    leaf_values: Vec<f32>,
+    /// The masked trees' splits, by feature.
+    features: Vec<FeatureSplits>,
 }
 
 fn field<'a>(v: &'a Value, path: &[&'static str]) -> Result<&'a Value, ModelError> {
@@ -256,21 +218,7 @@ impl XgbModel {
             .enumerate()
             .map(|(i, t)| parse_tree(i, t))
             .collect::<Result<Vec<Vec<Node>>, _>>()?;
-        let used: Vec<usize> = trees
-            .iter()
-            .flatten()
-            .filter(|n| n.left != 0)
-            .map(|n| (n.feature & !DEFAULT_LEFT) as usize)
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        let position: std::collections::HashMap<usize, u32> =
-            used.iter().enumerate().map(|(i, &f)| (f, i as u32)).collect();
-        let mut trees = trees;
-        for node in trees.iter_mut().flatten().filter(|n| n.left != 0) {
-            node.feature = position[&((node.feature & !DEFAULT_LEFT) as usize)] | (node.feature & DEFAULT_LEFT);
-        }
-        let trees: Vec<Tree> = trees.into_iter().map(Tree::new).collect();
+        let (trees, leaf_values, features) = index_trees(trees);
         if trees.len() != tree_output.len() || tree_output.iter().any(|&c| c >= num_class) {
             return Err(ModelError::Field("tree_info"));
         }
@@ -284,7 +232,7 @@ impl XgbModel {
             many if many.len() == num_class => many.iter().map(|&p| to_margin(p)).collect(),
             _ => return Err(ModelError::Field("base_score")),
         };
-        Ok(XgbModel { objective, num_class, num_feature, base_margin, trees, tree_output, used })
+        Ok(XgbModel { objective, num_class, num_feature, base_margin, trees, tree_output, leaf_values, features })
     }
 
     pub fn num_class(&self) -> usize {
@@ -318,34 +266,32 @@ impl XgbModel {
         self.predict_margins(&rows)
     }
 
-    /// Margins of many rows, a block at a time; each row's trees are added
-    /// in the model's order, as XGBoost adds them, so the sums are the same.
-    /// A block holds the features the trees read, feature by feature: the
-    /// rows at one split read one cache line, not one each.
+    /// Margins of many rows. Per row, each feature rules out the leaves its
+    /// value cannot reach (zero word counts skipped), so each masked tree's
+    /// exit leaf is its first leaf still in; the trees are then added in the
+    /// model's order, as XGBoost adds them, so the sums are the same.
     fn predict_margins(&self, rows: &[&[f32]]) -> Vec<Vec<f32>> {
-        let mut margins = Vec::with_capacity(rows.len());
-        let mut block: Vec<Column> = vec![[f32::NAN; BLOCK_ROWS]; self.used.len()];
-        let mut leaves = [0f32; BLOCK_ROWS];
-        for chunk in rows.chunks(BLOCK_ROWS) {
-            let mut missing = false;
-            for (row, values) in chunk.iter().enumerate() {
-                for (position, &feature) in self.used.iter().enumerate() {
+        let mut alive = vec![0u64; self.trees.len()];
+        rows.iter()
+            .map(|row| {
+                alive.fill(!0);
+                for f in &self.features {
                     // Past a short row's end, a feature is missing.
-                    let value = values.get(feature).copied().unwrap_or(f32::NAN);
-                    missing |= value.is_nan();
-                    block[position][row] = value;
+                    let value = row.get(f.feature).copied().unwrap_or(f32::NAN);
+                    if value != 0.0 || f.zero_matters {
+                        f.rule_out(value, &mut alive);
+                    }
                 }
-            }
-            let first = margins.len();
-            margins.extend(std::iter::repeat_n(self.base_margin.clone(), chunk.len()));
-            for (tree, &output) in self.trees.iter().zip(&self.tree_output) {
-                tree.leaf_values(&block, chunk.len(), missing, &mut leaves);
-                for (margin, leaf) in margins[first..].iter_mut().zip(leaves) {
-                    margin[output] += leaf;
+                let mut margin = self.base_margin.clone();
+                for ((tree, &output), bits) in self.trees.iter().zip(&self.tree_output).zip(&alive) {
+                    margin[output] += match tree {
+                        Tree::Masked { first_leaf } => self.leaf_values[first_leaf + bits.trailing_zeros() as usize],
+                        Tree::Walked(nodes) => walk(nodes, row),
+                    };
                 }
-            }
-        }
-        margins
+                margin
+            })
+            .collect()
     }
 
     fn transform(&self, margin: &[f32]) -> Vec<f32> {
@@ -366,6 +312,42 @@ fn softmax(margin: &[f32]) -> Vec<f32> {
     let exp: Vec<f32> = margin.iter().map(|m| (m - max).exp()).collect();
     let sum: f32 = exp.iter().sum();
     exp.iter().map(|e| e / sum).collect()
+}
+
+/// Splits the trees into masked ones (leaves numbered, splits filed by
+/// feature) and walked ones.
+fn index_trees(trees: Vec<Vec<Node>>) -> (Vec<Tree>, Vec<f32>, Vec<FeatureSplits>) {
+    let mut leaf_values = Vec::new();
+    let mut splits = Vec::new();
+    let trees = trees
+        .into_iter()
+        .enumerate()
+        .map(|(t, nodes)| {
+            if nodes.iter().filter(|n| n.left == 0).count() > MAX_MASKED_LEAVES {
+                return Tree::Walked(nodes);
+            }
+            let first_leaf = leaf_values.len();
+            number_leaves(&nodes, 0, 0, t as u32, &mut leaf_values, &mut splits);
+            Tree::Masked { first_leaf }
+        })
+        .collect();
+    let mut by_feature: std::collections::BTreeMap<u32, FeatureSplits> = std::collections::BTreeMap::new();
+    for (feature, split, default_left) in splits {
+        let f = by_feature.entry(feature).or_insert_with(|| FeatureSplits {
+            feature: feature as usize,
+            splits: Vec::new(),
+            missing_right: Vec::new(),
+            zero_matters: false,
+        });
+        f.splits.push(split);
+        if !default_left {
+            f.missing_right.push(split);
+        }
+        f.zero_matters |= split.threshold <= 0.0;
+    }
+    let mut features: Vec<FeatureSplits> = by_feature.into_values().collect();
+    features.iter_mut().for_each(|f| f.splits.sort_by(|a, b| a.threshold.total_cmp(&b.threshold)));
+    (trees, leaf_values, features)
 }
 
 fn parse_tree(index: usize, t: &Value) -> Result<Vec<Node>, ModelError> {
@@ -394,6 +376,9 @@ fn parse_tree(index: usize, t: &Value) -> Result<Vec<Node>, ModelError> {
     if feature.iter().any(|&f| f & DEFAULT_LEFT != 0) {
         return Err(bad("a split feature index is too large"));
     }
+    if (0..n).any(|i| left[i] >= 0 && condition[i].is_nan()) {
+        return Err(bad("a split threshold is NaN"));
+    }
     Ok((0..n)
         .map(|i| Node {
             left: left[i].max(0) as u32,
@@ -414,7 +399,7 @@ mod tests {
     }
 
     /// Rows of the fixtures' 12 features with values around the splits, a
-    /// quarter of them missing.
+    /// quarter of them missing and an eighth zero (either sign).
     fn rows(n: usize) -> Vec<Vec<f32>> {
         let mut state = 7u64;
         let mut next = move || {
@@ -423,49 +408,63 @@ mod tests {
         };
         (0..n)
             .map(|_| {
-                (0..12).map(|_| if next() % 4 == 0 { f32::NAN } else { (next() % 2000) as f32 / 500.0 - 2.0 }).collect()
+                (0..12)
+                    .map(|_| match next() % 8 {
+                        0 | 1 => f32::NAN,
+                        2 => {
+                            if next() % 2 == 0 {
+                                0.0
+                            } else {
+                                -0.0
+                            }
+                        }
+                        _ => (next() % 2000) as f32 / 500.0 - 2.0,
+                    })
+                    .collect()
             })
             .collect()
     }
 
-    #[test]
-    fn complete_trees_find_the_leaves_a_node_walk_finds() {
-        let path = format!("{}/tests/fixtures/xgboost/softprob_deep.json", env!("CARGO_MANIFEST_DIR"));
-        let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-        let trees = json["learner"]["gradient_booster"]["model"]["trees"].as_array().unwrap();
-        let rows = rows(40);
-        let rows: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
-        let mut padded = 0;
-        for (i, tree) in trees.iter().enumerate() {
-            let nodes = parse_tree(i, tree).unwrap();
-            padded += usize::from(nodes.len() < (2 << depth(&nodes)) - 1);
-            let complete = CompleteTree::new(&nodes, depth(&nodes));
-            for chunk in rows.chunks(BLOCK_ROWS) {
-                // Every feature in the block, at its own index.
-                let mut block = vec![[f32::NAN; BLOCK_ROWS]; 12];
-                for (row, values) in chunk.iter().enumerate() {
-                    values.iter().enumerate().for_each(|(f, &v)| block[f][row] = v);
-                }
-                let mut leaves = [0f32; BLOCK_ROWS];
-                complete.leaf_values::<true>(&block, chunk.len(), &mut leaves);
-                let walked: Vec<f32> = (0..chunk.len()).map(|row| walk(&nodes, &block, row)).collect();
-                assert_eq!(&leaves[..chunk.len()], &walked[..], "tree {i}");
-                // Without missing values, the one-comparison walk.
-                block.iter_mut().flatten().filter(|v| v.is_nan()).for_each(|v| *v = 0.5);
-                complete.leaf_values::<false>(&block, chunk.len(), &mut leaves);
-                let walked: Vec<f32> = (0..chunk.len()).map(|row| walk(&nodes, &block, row)).collect();
-                assert_eq!(&leaves[..chunk.len()], &walked[..], "tree {i} without missing values");
-            }
+    /// A regression model of one tree, to compare its prediction with a walk.
+    fn one_tree_model(nodes: Vec<Node>) -> XgbModel {
+        let (trees, leaf_values, features) = index_trees(vec![nodes]);
+        XgbModel {
+            objective: Objective::SquaredError,
+            num_class: 1,
+            num_feature: 12,
+            base_margin: vec![0.0],
+            trees,
+            tree_output: vec![0],
+            leaf_values,
+            features,
         }
-        assert!(padded > trees.len() / 2, "most trees have leaves above their bottom level: {padded}");
     }
 
     #[test]
-    fn trees_deeper_than_the_padding_limit_are_walked() {
-        // A chain of 12 splits on feature 0: leaf k is reached by values in [k, k + 1).
-        let depth = 12usize;
+    fn masks_find_the_leaves_a_node_walk_finds() {
+        let path = format!("{}/tests/fixtures/xgboost/softprob_deep.json", env!("CARGO_MANIFEST_DIR"));
+        let json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let trees = json["learner"]["gradient_booster"]["model"]["trees"].as_array().unwrap();
+        let rows = rows(200);
+        let (mut zero_skipped, mut zero_read, mut walked) = (0, 0, 0);
+        for (i, tree) in trees.iter().enumerate() {
+            let nodes = parse_tree(i, tree).unwrap();
+            let model = one_tree_model(nodes.clone());
+            walked += usize::from(matches!(model.trees[0], Tree::Walked(_)));
+            zero_skipped += model.features.iter().filter(|f| !f.zero_matters).count();
+            zero_read += model.features.iter().filter(|f| f.zero_matters).count();
+            for row in &rows {
+                assert_eq!(model.predict_margin(row), [walk(&nodes, row)], "tree {i}, row {row:?}");
+            }
+        }
+        assert!(zero_skipped > 0 && zero_read > 0, "both ways of treating a zero are tested");
+        assert!(walked > 0 && walked < trees.len() / 2, "mostly masked trees, some walked: {walked}");
+    }
+
+    /// A chain of `splits` splits on feature 0: leaf k is reached by values in [k, k + 1).
+    fn chain(splits: usize) -> Value {
         let (mut left, mut right, mut feature, mut condition) = (vec![], vec![], vec![], vec![]);
-        for level in 0..depth {
+        for level in 0..splits {
             let node = 2 * level;
             left.push(node as i64 + 1);
             right.push(node as i64 + 2);
@@ -480,22 +479,28 @@ mod tests {
         left.push(-1);
         right.push(-1);
         feature.push(0);
-        condition.push(depth as f64);
+        condition.push(splits as f64);
         let n = left.len();
-        let tree = serde_json::json!({
+        serde_json::json!({
             "left_children": left, "right_children": right, "split_indices": feature,
             "split_conditions": condition, "default_left": vec![0; n], "split_type": vec![0; n],
-        });
-        let model = serde_json::json!({"learner": {
-            "objective": {"name": "reg:squarederror"},
-            "learner_model_param": {"num_class": "0", "num_feature": "1", "base_score": "0E0"},
-            "gradient_booster": {"name": "gbtree", "model": {"tree_info": [0], "trees": [tree]}},
-        }});
-        let model = XgbModel::from_json(&model.to_string()).unwrap();
-        assert!(matches!(model.trees[0], Tree::Deep(_)));
-        let values: Vec<Vec<f32>> = (0..=depth).map(|k| vec![k as f32 + 0.5]).collect();
-        let expected: Vec<Vec<f32>> = (0..=depth).map(|k| vec![k as f32]).collect();
-        assert_eq!(model.predict_rows(&values), expected);
+        })
+    }
+
+    #[test]
+    fn depth_does_not_matter_but_trees_with_more_leaves_than_bits_are_walked() {
+        for (splits, masked) in [(12, true), (63, true), (64, false), (80, false)] {
+            let model = serde_json::json!({"learner": {
+                "objective": {"name": "reg:squarederror"},
+                "learner_model_param": {"num_class": "0", "num_feature": "1", "base_score": "0E0"},
+                "gradient_booster": {"name": "gbtree", "model": {"tree_info": [0], "trees": [chain(splits)]}},
+            }});
+            let model = XgbModel::from_json(&model.to_string()).unwrap();
+            assert_eq!(matches!(model.trees[0], Tree::Masked { .. }), masked, "{splits} splits");
+            let values: Vec<Vec<f32>> = (0..=splits).map(|k| vec![k as f32 + 0.5]).collect();
+            let expected: Vec<Vec<f32>> = (0..=splits).map(|k| vec![k as f32]).collect();
+            assert_eq!(model.predict_rows(&values), expected, "{splits} splits");
+        }
     }
 
     #[test]
