@@ -30,6 +30,11 @@ impl<'b> Block<'b> {
         self.rows
     }
 
+    /// The length of the block's records in the file.
+    pub fn bytes(&self) -> usize {
+        self.text.len()
+    }
+
     /// The cells of the `slot`-th chosen column. An empty cell is "".
     pub fn cells(&self, slot: usize) -> impl Iterator<Item = &'b str> + '_ {
         self.spans[slot].iter().map(|&(start, end)| {

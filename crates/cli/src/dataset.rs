@@ -10,12 +10,14 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray};
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::buffer::NullBuffer;
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, Float64Type};
+use arrow::datatypes::{DataType, Field, Float64Type, Schema};
+use arrow::error::ArrowError;
 use drift_core::{CategoricalSampleBuilder, ColumnInput, ColumnType, NumericSampleBuilder, Sample};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 
 use crate::csv_cells::CsvCells;
 use crate::pandas_csv::{self, CellType};
@@ -217,6 +219,28 @@ impl Table {
         self.columns.iter().find(|(name, _)| name == column).map(|(_, t)| *t)
     }
 
+    /// Reader options asking for text columns as dictionaries, as Parquet
+    /// usually stores them: labels are then counted by their index in the
+    /// dictionary instead of each string being built and hashed.
+    fn text_as_dictionaries(&self) -> Result<ArrowReaderOptions, InputError> {
+        let file = File::open(&self.path).map_err(|source| InputError::Open { path: self.path.clone(), source })?;
+        let metadata =
+            ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| unreadable(&self.path, e))?;
+        let fields: Vec<Field> = metadata
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| match f.data_type() {
+                DataType::Utf8 | DataType::LargeUtf8 => f
+                    .as_ref()
+                    .clone()
+                    .with_data_type(DataType::Dictionary(Box::new(DataType::Int32), Box::new(f.data_type().clone()))),
+                _ => f.as_ref().clone(),
+            })
+            .collect();
+        Ok(ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields))))
+    }
+
     /// Reads the given columns, each as numbers or as labels.
     fn read(&self, wanted: &[(String, Role)]) -> Result<Vec<Accumulator>, ReadError> {
         let indices: Vec<usize> =
@@ -233,7 +257,10 @@ impl Table {
                     let file = File::open(&self.path)
                         .map_err(|source| InputError::Open { path: self.path.clone(), source })?;
                     let builder =
-                        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| unreadable(&self.path, e))?;
+                        ParquetRecordBatchReaderBuilder::try_new_with_options(file, self.text_as_dictionaries()?)
+                            .map_err(|e| unreadable(&self.path, e))?;
+                    let rows = builder.metadata().file_metadata().num_rows();
+                    accumulators.iter_mut().for_each(|acc| acc.expect_rows(rows.max(0) as usize));
                     let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
                     let reader = builder
                         .with_projection(mask)
@@ -254,7 +281,13 @@ impl Table {
             FileFormat::Csv => {
                 let mut csv = CsvCells::open(&self.path)?;
                 csv.header()?;
+                let file_bytes = std::fs::metadata(&self.path).map_or(0, |m| m.len()) as f64;
                 csv.blocks(&indices, self.columns.len(), batch_rows(indices.len()), |block| {
+                    if rows_before == 0 {
+                        // The file's rows, guessed from the first block's row length.
+                        let rows = file_bytes / block.bytes().max(1) as f64 * block.rows() as f64 * 1.05;
+                        accumulators.iter_mut().for_each(|acc| acc.expect_rows(rows as usize));
+                    }
                     for (slot, acc) in accumulators.iter_mut().enumerate() {
                         acc.add_cells(block.cells(slot), rows_before, &self.path, self.types_guessed)?;
                     }
@@ -309,6 +342,13 @@ impl Accumulator {
         Accumulator { column: column.to_owned(), stored, values }
     }
 
+    /// A hint: the number of rows the file likely has.
+    fn expect_rows(&mut self, rows: usize) {
+        if let Values::Numbers(builder) = &mut self.values {
+            builder.expect_values(rows);
+        }
+    }
+
     fn not_a_number(&self, path: &Path, row: usize, cell: &str) -> InputError {
         InputError::NotANumber {
             path: path.to_owned(),
@@ -329,7 +369,26 @@ impl Accumulator {
                         builder.not_integer();
                     }
                     let floats = cast(array, &DataType::Float64).map_err(|e| unreadable(path, e))?;
-                    floats.as_primitive::<Float64Type>().iter().flatten().for_each(|v| builder.push(v));
+                    let floats = floats.as_primitive::<Float64Type>();
+                    if floats.null_count() == 0 {
+                        builder.extend(floats.values());
+                    } else {
+                        floats.iter().flatten().for_each(|v| builder.push(v));
+                    }
+                }
+                Values::Labels(builder)
+                    if array.as_any_dictionary_opt().is_some_and(|d| {
+                        StoredType::of(d.values().data_type()) == StoredType::Text && d.values().len() <= d.len()
+                    }) =>
+                {
+                    let dictionary = array.as_any_dictionary();
+                    count_dictionary(
+                        builder,
+                        dictionary.normalized_keys(),
+                        dictionary.keys().nulls(),
+                        dictionary.values(),
+                    )
+                    .map_err(|e| unreadable(path, e))?;
                 }
                 Values::Labels(builder) => match StoredType::of(data_type) {
                     StoredType::Integer | StoredType::Float => {
@@ -410,6 +469,30 @@ impl Accumulator {
             Values::Labels(builder) => Sample::Categorical(builder.finish()),
         }
     }
+}
+
+/// Counts a dictionary-encoded batch's labels: per dictionary entry, then
+/// once per distinct label. Null keys and null entries are missing values.
+fn count_dictionary(
+    builder: &mut CategoricalSampleBuilder,
+    keys: Vec<usize>,
+    nulls: Option<&NullBuffer>,
+    entries: &ArrayRef,
+) -> Result<(), ArrowError> {
+    let mut counts = vec![0u64; entries.len()];
+    match nulls {
+        None => keys.into_iter().for_each(|k| counts[k] += 1),
+        Some(nulls) => keys.into_iter().zip(nulls.iter()).filter(|(_, valid)| *valid).for_each(|(k, _)| counts[k] += 1),
+    }
+    let labels = cast(entries, &DataType::Utf8)?;
+    for (label, count) in labels.as_string::<i32>().iter().zip(counts) {
+        if let Some(label) = label
+            && count > 0
+        {
+            builder.push_text_times(label, count);
+        }
+    }
+    Ok(())
 }
 
 /// Reads both files and returns the columns to compare, typed as Evidently
@@ -534,6 +617,43 @@ mod tests {
             let _ = load(&fixtures.join("reference.csv"), &current, &ColumnOverrides::default());
             Ok(())
         });
+    }
+
+    #[test]
+    fn text_is_counted_alike_from_dictionary_and_plain_parquet_pages() {
+        use arrow::array::{Float64Array, RecordBatch, StringArray};
+        use parquet::arrow::ArrowWriter;
+        use parquet::file::properties::WriterProperties;
+        let labels: Vec<Option<&str>> =
+            (0..5000).map(|i| [Some("b"), None, Some("a"), Some("é"), Some("a")][i % 5]).collect();
+        let batch = RecordBatch::try_from_iter([
+            ("label", Arc::new(StringArray::from(labels)) as ArrayRef),
+            ("x", Arc::new(Float64Array::from_iter_values((0..5000).map(f64::from))) as ArrayRef),
+        ])
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, dictionary: bool| {
+            let path = dir.path().join(name);
+            let properties = WriterProperties::builder()
+                .set_dictionary_enabled(dictionary)
+                .set_max_row_group_row_count(Some(1500))
+                .build();
+            let mut writer =
+                ArrowWriter::try_new(File::create(&path).unwrap(), batch.schema(), Some(properties)).unwrap();
+            writer.write(&batch).unwrap();
+            writer.close().unwrap();
+            path
+        };
+        let columns =
+            load(&write("dict.parquet", true), &write("plain.parquet", false), &ColumnOverrides::default()).unwrap();
+        let label = columns.inputs.iter().find(|c| c.name == "label").unwrap();
+        assert_eq!(label.reference, label.current);
+        let Sample::Categorical(sample) = &label.reference else { panic!("labels expected") };
+        let counts: Vec<(String, u64)> = sample.counts().iter().map(|(k, &c)| (format!("{k:?}"), c)).collect();
+        assert_eq!(
+            counts,
+            [("Text(\"a\")".to_owned(), 2000), ("Text(\"b\")".to_owned(), 1000), ("Text(\"é\")".to_owned(), 1000)]
+        );
     }
 
     #[test]
