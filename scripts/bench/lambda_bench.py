@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import queue
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -100,25 +101,44 @@ class RuntimeApi:
         return answered - start, answer
 
 
-def run_function(binary, env, event, cores, warm):
-    """A cold start and one or two invocations of one function: its figures and its first answer."""
-    api = RuntimeApi()
+def start(binary, env, cores, api):
+    """Starts `binary` as Lambda would: (the process, seconds from its start to its first `/next`)."""
     command = [binary] if cores is None else ["taskset", "-c", cores, binary]
     started = time.perf_counter()
     process = subprocess.Popen(command, env={**env, "AWS_LAMBDA_RUNTIME_API": api.address},
                                stdout=subprocess.DEVNULL, start_new_session=True)
     first_next = api.nexts.get(timeout=60)
     api.nexts.put(first_next)  # invoke() waits for it too
-    init = first_next - started
+    return process, first_next - started
+
+
+def stop(process, api):
+    os.killpg(process.pid, 9)
+    _, _, usage = os.wait4(process.pid, 0)
+    api.server.shutdown()
+    return usage
+
+
+def cold_init(binary, env, cores):
+    """One more cold start, stopped at its first `/next`: init alone varies
+    by milliseconds from start to start, so it is measured several times."""
+    api = RuntimeApi()
+    process, init = start(binary, env, cores, api)
+    stop(process, api)
+    return init
+
+
+def run_function(binary, env, event, cores, warm):
+    """A cold start and one or two invocations of one function: its figures and its first answer."""
+    api = RuntimeApi()
+    process, init = start(binary, env, cores, api)
     first, answer = api.invoke(event, binary.name)
     warm = api.invoke(event, binary.name)[0] if warm else float("nan")
     api.nexts.get(timeout=60)  # idle again: stop it
     # The process's own peak (a forked child's ru_maxrss starts at its parent's).
     peak_kib = next(int(line.split()[1]) for line in Path(f"/proc/{process.pid}/status").read_text().splitlines()
                     if line.startswith("VmHWM:"))
-    os.killpg(process.pid, 9)
-    _, _, usage = os.wait4(process.pid, 0)
-    api.server.shutdown()
+    usage = stop(process, api)
     return {"init": init, "first": first, "warm": warm, "rss_mib": peak_kib / 1024,
             "cpu_s": usage.ru_utime + usage.ru_stime}, answer
 
@@ -144,6 +164,7 @@ def main():
     parser.add_argument("absa_drift", type=Path)
     parser.add_argument("--comments", type=int, default=10_000)
     parser.add_argument("--no-warm", action="store_true", help="skip the second invocation (long hours)")
+    parser.add_argument("--init-runs", type=int, default=7, help="cold starts per function for init (median)")
     parser.add_argument("--cores", action="append",
                         help="CPU list for taskset (repeatable: one run each); default: all cores")
     args = parser.parse_args()
@@ -176,14 +197,18 @@ def main():
                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "1024", "AWS_LAMBDA_FUNCTION_NAME": "bench"}
         print(f"one hour of {args.comments:,} comments ({size_mb:.1f} MB exporter CSV); host release builds, "
               f"S3/SSM/SNS on moto")
-        print(f"{'function':10} {'cores':>5} {'init ms':>8} {'first ms':>9} {'warm ms':>8} {'peak RSS MiB':>13} "
+        print(f"init: median (min) of {args.init_runs} cold starts, process start to its first /next")
+        print(f"{'function':10} {'cores':>5} {'init ms':>13} {'first ms':>9} {'warm ms':>8} {'peak RSS MiB':>13} "
               f"{'CPU s':>6}")
         for cores in args.cores or [None]:
             event = {"key": f"raw/{hour.name}", "stream": f"bench{(cores or 'all').replace(',', '_').replace('-', '_')}"}
             for step in STEPS:
-                figures, answer = run_function(args.bin_dir / step, {**env, "AWS_LAMBDA_FUNCTION_NAME": step},
-                                               event, cores, not args.no_warm)
-                print(f"{step:10} {cores or 'all':>5} {figures['init'] * 1e3:8.1f} {figures['first'] * 1e3:9.0f} "
+                step_env = {**env, "AWS_LAMBDA_FUNCTION_NAME": step}
+                figures, answer = run_function(args.bin_dir / step, step_env, event, cores, not args.no_warm)
+                inits = [figures["init"]] + [cold_init(args.bin_dir / step, step_env, cores)
+                                             for _ in range(args.init_runs - 1)]
+                init = f"{statistics.median(inits) * 1e3:.1f} ({min(inits) * 1e3:.1f})"
+                print(f"{step:10} {cores or 'all':>5} {init:>13} {figures['first'] * 1e3:9.0f} "
                       f"{figures['warm'] * 1e3:8.0f} {figures['rss_mib']:13.0f} {figures['cpu_s']:6.1f}", flush=True)
                 event = {"verdict": answer, "run_id": "bench"} if step == "monitor" else answer
     finally:

@@ -378,7 +378,9 @@ impl Accumulator {
                 }
                 Values::Labels(builder)
                     if array.as_any_dictionary_opt().is_some_and(|d| {
-                        StoredType::of(d.values().data_type()) == StoredType::Text && d.values().len() <= d.len()
+                        StoredType::of(d.values().data_type()) == StoredType::Text
+                            && !d.values().is_empty()
+                            && d.values().len() <= d.len()
                     }) =>
                 {
                     let dictionary = array.as_any_dictionary();
@@ -628,6 +630,7 @@ mod tests {
             (0..5000).map(|i| [Some("b"), None, Some("a"), Some("é"), Some("a")][i % 5]).collect();
         let batch = RecordBatch::try_from_iter([
             ("label", Arc::new(StringArray::from(labels)) as ArrayRef),
+            ("no_label", Arc::new(StringArray::from(vec![None::<&str>; 5000])) as ArrayRef),
             ("x", Arc::new(Float64Array::from_iter_values((0..5000).map(f64::from))) as ArrayRef),
         ])
         .unwrap();
@@ -654,6 +657,8 @@ mod tests {
             counts,
             [("Text(\"a\")".to_owned(), 2000), ("Text(\"b\")".to_owned(), 1000), ("Text(\"é\")".to_owned(), 1000)]
         );
+        let empty = columns.inputs.iter().find(|c| c.name == "no_label").unwrap();
+        assert!(empty.reference.is_empty() && empty.current.is_empty(), "a column of nulls has no labels");
     }
 
     #[test]
