@@ -50,10 +50,11 @@ bench-drift: build venv ## absa-drift against Evidently on 1M + 1M rows (ROWS=..
 bench-model: build venv ## Sentiment model throughput: Rust featurise+predict against Python XGBoost predict
 	.venv/bin/python scripts/bench/bench_model.py data/model bench-data/model-bench --runs $(or $(RUNS),3)
 
-bench-lambdas: build ## The four Lambdas as Lambda runs them (local Runtime API, S3 on moto): init, first and warm invocation, peak RSS, on a 10 000-comment hour (COMMENTS=...)
+bench-lambdas: build ## The four Lambdas as Lambda runs them (local Runtime API, S3 on moto): init, first and warm invocation, peak RSS, on a 10 000-comment hour (COMMENTS=...), then on 100 comments (first invocation = mostly transform's model load)
 	$(CARGO) build --release --locked -p lambdas --bins
 	bash scripts/python-venv.sh .venv-moto scripts/moto/requirements.txt
 	.venv-moto/bin/python scripts/bench/lambda_bench.py target/release $(BIN) --comments $(or $(COMMENTS),10000)
+	.venv-moto/bin/python scripts/bench/lambda_bench.py target/release $(BIN) --comments 100
 
 bench-hour: build ## A million-comment hour through the four Lambdas, on one core and on two (COMMENTS=...)
 	$(CARGO) build --release --locked -p lambdas --bins

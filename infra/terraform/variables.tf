@@ -45,9 +45,9 @@ variable "architecture" {
 }
 
 # Peak RSS on a 10 000-comment hour (`make bench-lambdas`, docs/performance.md):
-# extract 28 MiB, transform 48 MiB, monitor 29 MiB, alert 9 MiB. Memory is
-# mostly bought for CPU (one vCPU at 1 769 MB): transform used 4.7 s of CPU
-# on that hour, so about 16 s at 512 MB, monitor 1.6 s, so about 6 s. At
+# extract 26 MiB, transform 45 MiB, monitor 29 MiB, alert 9 MiB. Memory is
+# mostly bought for CPU (one vCPU at 1 769 MB): transform used 4.5 s of CPU
+# on that hour, so about 16 s at 512 MB, monitor 1.5 s, so about 5 s. At
 # the default 400-comment hours every size below leaves 5x or more headroom
 # over the RSS; extract's also bounds the raw file it accepts
 # (ABSA_MAX_OBJECT_MB = memory / 8). A million-comment hour needs more:
