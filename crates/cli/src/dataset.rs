@@ -284,8 +284,11 @@ impl Table {
                 let file_bytes = std::fs::metadata(&self.path).map_or(0, |m| m.len()) as f64;
                 csv.blocks(&indices, self.columns.len(), batch_rows(indices.len()), |block| {
                     if rows_before == 0 {
-                        // The file's rows, guessed from the first block's row length.
-                        let rows = file_bytes / block.bytes().max(1) as f64 * block.rows() as f64 * 1.05;
+                        // The file's rows, guessed from the first block's row length and
+                        // bounded by the most a file this size can hold (a row of n fields
+                        // takes at least n bytes), so that a bad guess reserves no more.
+                        let guess = file_bytes / block.bytes().max(1) as f64 * block.rows() as f64 * 1.05;
+                        let rows = guess.min(file_bytes / self.columns.len() as f64);
                         accumulators.iter_mut().for_each(|acc| acc.expect_rows(rows as usize));
                     }
                     for (slot, acc) in accumulators.iter_mut().enumerate() {

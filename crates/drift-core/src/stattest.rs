@@ -386,6 +386,7 @@ fn density(counts: &[u64], edges: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sample::EcdfSteps;
 
     #[test]
     fn names_round_trip() {
@@ -413,8 +414,6 @@ mod tests {
         fill_empty_bins(&mut b);
         assert_eq!(b[2], 0.00005 / 1e6);
     }
-
-    use crate::sample::EcdfSteps;
 
     /// The integral over distinct pooled values, as scipy writes it.
     fn wasserstein_over_distinct_values(u: &[f64], v: &[f64]) -> f64 {
