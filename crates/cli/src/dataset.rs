@@ -219,13 +219,12 @@ impl Table {
         self.columns.iter().find(|(name, _)| name == column).map(|(_, t)| *t)
     }
 
-    /// Reader options asking for text columns as dictionaries, as Parquet
-    /// usually stores them: labels are then counted by their index in the
-    /// dictionary instead of each string being built and hashed.
-    fn text_as_dictionaries(&self) -> Result<ArrowReaderOptions, InputError> {
-        let file = File::open(&self.path).map_err(|source| InputError::Open { path: self.path.clone(), source })?;
+    /// The file's reader metadata, asking for text columns as dictionaries,
+    /// as Parquet usually stores them: labels are then counted by their index
+    /// in the dictionary instead of each string being built and hashed.
+    fn text_as_dictionaries(&self, file: &File) -> Result<ArrowReaderMetadata, InputError> {
         let metadata =
-            ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| unreadable(&self.path, e))?;
+            ArrowReaderMetadata::load(file, ArrowReaderOptions::new()).map_err(|e| unreadable(&self.path, e))?;
         let fields: Vec<Field> = metadata
             .schema()
             .fields()
@@ -238,7 +237,9 @@ impl Table {
                 _ => f.as_ref().clone(),
             })
             .collect();
-        Ok(ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields))))
+        let options = ArrowReaderOptions::new().with_schema(Arc::new(Schema::new(fields)));
+        // The footer is parsed once; only the schema changes.
+        ArrowReaderMetadata::try_new(metadata.metadata().clone(), options).map_err(|e| unreadable(&self.path, e))
     }
 
     /// Reads the given columns, each as numbers or as labels.
@@ -256,9 +257,8 @@ impl Table {
                 let read_all = || -> Result<(), ReadError> {
                     let file = File::open(&self.path)
                         .map_err(|source| InputError::Open { path: self.path.clone(), source })?;
-                    let builder =
-                        ParquetRecordBatchReaderBuilder::try_new_with_options(file, self.text_as_dictionaries()?)
-                            .map_err(|e| unreadable(&self.path, e))?;
+                    let metadata = self.text_as_dictionaries(&file)?;
+                    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, metadata);
                     let rows = builder.metadata().file_metadata().num_rows();
                     accumulators.iter_mut().for_each(|acc| acc.expect_rows(rows.max(0) as usize));
                     let mask = ProjectionMask::roots(builder.parquet_schema(), indices.iter().copied());
