@@ -248,16 +248,14 @@ impl CsvCells {
                     }
                 }
                 // Text after the closing quote belongs to the cell, as in pandas.
-                let rest =
-                    buf[pos..].iter().position(|&b| matches!(b, b',' | b'\n' | b'\r')).unwrap_or(buf.len() - pos);
-                self.unquoted.extend_from_slice(&buf[pos..pos + rest]);
-                pos += rest;
+                let end = cell_end(buf, pos);
+                self.unquoted.extend_from_slice(&buf[pos..end]);
+                pos = end;
                 (from, self.unquoted.len() as u32 | QUOTED)
             } else {
-                let rest =
-                    buf[pos..].iter().position(|&b| matches!(b, b',' | b'\n' | b'\r')).unwrap_or(buf.len() - pos);
-                let span = (pos as u32, (pos + rest) as u32);
-                pos += rest;
+                let end = cell_end(buf, pos);
+                let span = (pos as u32, end as u32);
+                pos = end;
                 span
             };
             if let Some(&slot) = slot_of.get(field)
@@ -281,6 +279,11 @@ impl CsvCells {
             }
         }
     }
+}
+
+/// Where the unquoted text from `pos` ends: at a delimiter, a line end or the data's end.
+fn cell_end(buf: &[u8], pos: usize) -> usize {
+    buf[pos..].iter().position(|&b| matches!(b, b',' | b'\n' | b'\r')).map_or(buf.len(), |offset| pos + offset)
 }
 
 #[cfg(test)]
