@@ -276,8 +276,9 @@ impl SentimentModel {
         self.analyze_many(&[text]).pop().expect("one text in, one out")
     }
 
-    /// [`SentimentModel::analyze`] of many comments: both models predict
-    /// them in blocks, several times faster than one comment at a time.
+    /// [`SentimentModel::analyze`] of many comments: each model predicts
+    /// all their rows in one call (measured end to end on the bundled hours:
+    /// 14 % faster than one comment at a time).
     pub fn analyze_many(&self, texts: &[&str]) -> Vec<CommentAnalysis> {
         let sentiments = self.text_sentiments(texts, TextDomain::Social);
         let tokens: Vec<_> = texts.iter().map(|text| tokenize(text)).collect();

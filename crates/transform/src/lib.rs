@@ -97,7 +97,7 @@ impl Transformer {
             let comments = tables::clean::from_parquet(&store.get(&p.key).await?)
                 .map_err(|source| TransformError::Partition { key: p.key.clone(), source })?;
             let mut rows = Vec::new();
-            // Comments are analysed a thousand at a time: the models predict in blocks.
+            // Comments are analysed a thousand at a time: each model predicts a chunk's rows in one call.
             for chunk in comments.chunks(1024) {
                 let analyses = model.analyze_many(&chunk.iter().map(|c| c.text.as_str()).collect::<Vec<_>>());
                 for (c, analysis) in chunk.iter().zip(&analyses) {
