@@ -390,7 +390,7 @@ impl<'a> EcdfSteps<'a> {
     }
 
     /// The next distinct pooled value, if any, without consuming it.
-    pub fn peek(&self) -> Option<f64> {
+    fn peek(&self) -> Option<f64> {
         match (self.a.get(self.i), self.b.get(self.j)) {
             (Some(&x), Some(&y)) => Some(x.min(y)),
             (Some(&x), None) => Some(x),
