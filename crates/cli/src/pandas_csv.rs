@@ -2,8 +2,15 @@
 //! Evidently: which cells are missing, and which columns are integers,
 //! floats, booleans or text.
 
+use std::cmp::Ordering;
+
 /// pandas' default missing-value markers (`STR_NA_VALUES`), plus the empty cell.
 pub fn is_missing(cell: &str) -> bool {
+    // Every marker but the empty cell is at most 8 bytes and has a letter:
+    // most numbers are ruled out before comparing with nineteen strings.
+    if !cell.is_empty() && (cell.len() > 8 || !cell.bytes().any(|b| b.is_ascii_alphabetic())) {
+        return false;
+    }
     matches!(
         cell,
         "" | "#N/A"
@@ -53,33 +60,141 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
     1e21, 1e22,
 ];
 
-/// The common cell `[-+]digits[.digits]` whose digits fit a double exactly:
-/// then one division by an exact power of ten is correctly rounded (Clinger's
-/// fast path), so the value is the one `str::parse` gives, without its
-/// general machinery. Anything else: `None`, and the caller parses in full.
+/// 5^0 ..= 5^22 (5^22 < 2^52).
+const POWERS_OF_FIVE: [u64; 23] = {
+    let mut powers = [1u64; 23];
+    let mut i = 1;
+    while i < powers.len() {
+        powers[i] = powers[i - 1] * 5;
+        i += 1;
+    }
+    powers
+};
+
+/// The common cell `[-+]digits[.digits]` with at most 19 digits and 22
+/// after the point, correctly rounded: the value `str::parse` gives, in one
+/// pass and without its general machinery (a large share of reading a big
+/// CSV). Anything else: `None`, and the caller parses in full.
 fn plain_decimal(cell: &[u8]) -> Option<f64> {
     let (negative, digits) = match cell.first()? {
         b'-' => (true, &cell[1..]),
         b'+' => (false, &cell[1..]),
         _ => (false, cell),
     };
-    let (mut mantissa, mut count, mut point) = (0u64, 0usize, None);
-    for (i, &b) in digits.iter().enumerate() {
-        match b {
-            b'0'..=b'9' if count < 19 => {
-                mantissa = mantissa * 10 + u64::from(b - b'0');
-                count += 1;
-            }
-            b'.' if point.is_none() => point = Some(i),
-            _ => return None,
-        }
+    let mut mantissa = Mantissa::default();
+    let mut at = mantissa.take_digits(digits);
+    let mut scale = 0;
+    if digits.get(at) == Some(&b'.') {
+        let taken = mantissa.take_digits(&digits[at + 1..]);
+        (at, scale) = (at + 1 + taken, taken);
     }
-    let scale = point.map_or(0, |i| digits.len() - i - 1);
-    if count == 0 || mantissa > 1 << 53 || scale >= EXACT_POWERS_OF_TEN.len() {
+    if at != digits.len() || mantissa.count == 0 || mantissa.count > MAX_DIGITS || scale >= EXACT_POWERS_OF_TEN.len() {
         return None;
     }
-    let value = mantissa as f64 / EXACT_POWERS_OF_TEN[scale];
+    let value = if mantissa.value <= 1 << 53 {
+        // Clinger's fast path: both exact, so one division rounds correctly.
+        // (Through i64: one instruction, where u64 takes several.)
+        mantissa.value as i64 as f64 / EXACT_POWERS_OF_TEN[scale]
+    } else {
+        rounded_quotient(mantissa.value, scale)
+    };
     Some(if negative { -value } else { value })
+}
+
+/// Digits a u64 always holds.
+const MAX_DIGITS: usize = 19;
+
+/// Decimal digits read so far, as one integer.
+#[derive(Default)]
+struct Mantissa {
+    value: u64,
+    /// Digits read; past [`MAX_DIGITS`] `value` is no longer kept.
+    count: usize,
+}
+
+impl Mantissa {
+    /// Reads the digits at the start of `bytes`, eight at a time while
+    /// they fit; returns how many bytes were digits.
+    fn take_digits(&mut self, bytes: &[u8]) -> usize {
+        let mut at = 0;
+        while self.count + 8 <= MAX_DIGITS
+            && let Some(word) = bytes.get(at..at + 8)
+            && let Some(eight) = eight_digits(u64::from_le_bytes(word.try_into().expect("eight bytes")))
+        {
+            self.value = self.value * 100_000_000 + eight;
+            self.count += 8;
+            at += 8;
+        }
+        while let Some(&b) = bytes.get(at)
+            && b.is_ascii_digit()
+        {
+            if self.count < MAX_DIGITS {
+                self.value = self.value * 10 + u64::from(b - b'0');
+            }
+            self.count += 1;
+            at += 1;
+        }
+        at
+    }
+}
+
+/// The number eight ASCII digits spell (the first in the lowest byte), or
+/// `None` if one of the bytes is not a digit; SWAR, as in simdjson.
+fn eight_digits(word: u64) -> Option<u64> {
+    const ALL: u64 = 0x0101_0101_0101_0101;
+    let all_digits = (word & (ALL * 0xF0)) | ((word.wrapping_add(ALL * 0x06) & (ALL * 0xF0)) >> 4) == ALL * 0x33;
+    if !all_digits {
+        return None;
+    }
+    let bytes = word - ALL * u64::from(b'0');
+    // Pairs of digits, then pairs of pairs, then the two halves.
+    let pairs = (bytes * 10 + (bytes >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let quads = (pairs * 100 + (pairs >> 16)) & 0x0000_FFFF_0000_FFFF;
+    Some((quads * 10_000 + (quads >> 32)) & 0xFFFF_FFFF)
+}
+
+/// `mantissa / 10^scale` correctly rounded (ties to even), for a mantissa
+/// above 2^53 (not exact as a double, so Clinger's division could round
+/// twice) and `scale` <= 22. A first guess from the rounded mantissa is
+/// within an ulp of the answer; it moves while the exact quotient lies
+/// beyond a midpoint to a neighbour, compared in 128-bit integers.
+fn rounded_quotient(mantissa: u64, scale: usize) -> f64 {
+    let mut guess = mantissa as f64 / EXACT_POWERS_OF_TEN[scale];
+    loop {
+        let up = guess.next_up();
+        match versus_midpoint(mantissa, scale, guess, up) {
+            Ordering::Greater => guess = up,
+            Ordering::Equal => return if guess.to_bits() & 1 == 0 { guess } else { up },
+            Ordering::Less => break,
+        }
+    }
+    loop {
+        let down = guess.next_down();
+        match versus_midpoint(mantissa, scale, down, guess) {
+            Ordering::Less => guess = down,
+            Ordering::Equal => return if down.to_bits() & 1 == 0 { down } else { guess },
+            Ordering::Greater => return guess,
+        }
+    }
+}
+
+/// How `mantissa / 10^scale` compares with the midpoint of two adjacent
+/// positive normal doubles `low < high`. With x = m·2^e for each and E the
+/// smaller exponent, the midpoint is (M_low + M_high)·2^(E-1) with both
+/// mantissas on E; and 10^scale = 5^scale·2^scale, so the comparison is
+/// mantissa·2^(1-E-scale) against (M_low + M_high)·5^scale: below 2^119 on
+/// both sides for 19 digits and scale <= 22.
+fn versus_midpoint(mantissa: u64, scale: usize, low: f64, high: f64) -> Ordering {
+    let parts = |x: f64| {
+        let bits = x.to_bits();
+        ((bits & ((1 << 52) - 1)) | (1 << 52), (bits >> 52) as i32 - 1075)
+    };
+    let ((m_low, e_low), (m_high, e_high)) = (parts(low), parts(high));
+    let e = e_low.min(e_high);
+    let sum = u128::from((m_low << (e_low - e)) + (m_high << (e_high - e)));
+    let shift = 1 - e - scale as i32;
+    let (quotient, midpoint) = (u128::from(mantissa), sum * u128::from(POWERS_OF_FIVE[scale]));
+    if shift >= 0 { (quotient << shift).cmp(&midpoint) } else { quotient.cmp(&(midpoint << -shift)) }
 }
 
 /// The dtype pandas gives a column, widened cell by cell.
@@ -132,13 +247,35 @@ mod tests {
             ["0", "-0", "-0.0", "+1.5", "1.", ".5", "007", "123456789012345678", "9007199254740993"]
                 .map(String::from)
                 .to_vec();
+        // Ties between two doubles (to even), a guess on a power of two whose
+        // lower neighbour is closer, and the most digits and decimals taken.
+        cells.extend(
+            [
+                "9007199254740995",
+                "-9007199254740993.0",
+                "18014398509481986.0",
+                "180143985094819.9",
+                "1152921504606846975",
+                "1152921504606846977",
+                "9999999999999999999",
+                "0.30000000000000004",
+                "0.1000000000000000055511151231257827",
+                "0.0000000000000000000012345678901234567",
+                "1234567890123456789.",
+                "12345678901234567890",
+            ]
+            .map(String::from),
+        );
         for _ in 0..200_000 {
             state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let digits = (state >> 60) as usize + 1;
-            let number = (state >> 4) % 10u64.pow(digits.min(19) as u32);
+            let digits = ((state >> 59) as usize + 1).min(19);
+            let number = (state >> 4) % 10u64.pow(digits as u32);
             let text = number.to_string();
             let point = (state as usize >> 40) % (text.len() + 1);
-            cells.push(format!("{}{}.{}", if state & 1 == 1 { "-" } else { "" }, &text[..point], &text[point..]));
+            let cell = format!("{}{}.{}", if state & 1 == 1 { "-" } else { "" }, &text[..point], &text[point..]);
+            // Up to 19 digits: parsed here, not handed to `str::parse`.
+            assert!(plain_decimal(cell.as_bytes()).is_some(), "{cell}");
+            cells.push(cell);
             cells.push(format!("{}", f64::from_bits(state >> 2)));
         }
         for cell in cells {

@@ -286,15 +286,18 @@ fn wasserstein_normed(r: &NumericSample, c: &NumericSample) -> f64 {
 /// value, each step choosing its side without a branch: which side comes
 /// next is a coin toss for the CPU when the samples overlap. Tied values
 /// add a zero-width step, so the sum is the one over distinct values.
+/// |F_u - F_v| is kept as the integer |i·|v| - j·|u|| (exact in an f64 up
+/// to 2^53, far beyond any sample here) and divided once at the end: two
+/// divisions a step were most of the merge's time.
 fn wasserstein_1d(u: &[f64], v: &[f64]) -> f64 {
-    let (nu, nv) = (u.len() as f64, v.len() as f64);
+    let (nu, nv) = (u.len() as i64, v.len() as i64);
     let Some(mut previous) = [u.first(), v.first()].into_iter().flatten().copied().reduce(f64::min) else {
         return 0.0;
     };
     let mut total = 0.0;
     // The step to `x`, with `i` and `j` values of each sample before it.
     let mut step = |x: f64, i: usize, j: usize| {
-        total += (i as f64 / nu - j as f64 / nv).abs() * (x - previous);
+        total += (i as i64 * nv - j as i64 * nu).abs() as f64 * (x - previous);
         previous = x;
     };
     let (mut i, mut j) = (0, 0);
@@ -310,7 +313,7 @@ fn wasserstein_1d(u: &[f64], v: &[f64]) -> f64 {
     for (k, &x) in v.iter().enumerate().skip(j) {
         step(x, i, k);
     }
-    total
+    total / (nu as f64 * nv as f64)
 }
 
 /// numpy `std` (ddof = 0), two-pass.
@@ -434,7 +437,11 @@ mod tests {
             let mut v: Vec<f64> = (0..m).map(|_| (next() % distinct) as f64 * 0.3 - 2.0).collect();
             u.sort_by(f64::total_cmp);
             v.sort_by(f64::total_cmp);
-            assert_eq!(wasserstein_1d(&u, &v), wasserstein_over_distinct_values(&u, &v), "{n} {m} {distinct}");
+            let (merged, by_distinct) = (wasserstein_1d(&u, &v), wasserstein_over_distinct_values(&u, &v));
+            assert!(
+                (merged - by_distinct).abs() <= 1e-12 * by_distinct.abs(),
+                "{n} {m} {distinct}: {merged} {by_distinct}"
+            );
         }
     }
 }
