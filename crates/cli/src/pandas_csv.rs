@@ -60,6 +60,12 @@ const EXACT_POWERS_OF_TEN: [f64; 23] = [
     1e21, 1e22,
 ];
 
+/// 10^-0 ..= 10^-22, each rounded.
+const INVERSE_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17,
+    1e-18, 1e-19, 1e-20, 1e-21, 1e-22,
+];
+
 /// 5^0 ..= 5^22 (5^22 < 2^52).
 const POWERS_OF_FIVE: [u64; 23] = {
     let mut powers = [1u64; 23];
@@ -155,11 +161,13 @@ fn eight_digits(word: u64) -> Option<u64> {
 
 /// `mantissa / 10^scale` correctly rounded (ties to even), for a mantissa
 /// above 2^53 (not exact as a double, so Clinger's division could round
-/// twice) and `scale` <= 22. A first guess from the rounded mantissa is
-/// within an ulp of the answer; it moves while the exact quotient lies
-/// beyond a midpoint to a neighbour, compared in 128-bit integers.
+/// twice) and `scale` <= 22. A first guess from the rounded mantissa moves
+/// while the exact quotient lies beyond a midpoint to a neighbour, compared
+/// in 128-bit integers.
 fn rounded_quotient(mantissa: u64, scale: usize) -> f64 {
-    let mut guess = mantissa as f64 / EXACT_POWERS_OF_TEN[scale];
+    // A product, not a quotient: a division's latency was most of the
+    // parse; the guess is then within two ulps, which the checks absorb.
+    let mut guess = mantissa as f64 * INVERSE_POWERS_OF_TEN[scale];
     loop {
         let up = guess.next_up();
         match versus_midpoint(mantissa, scale, guess, up) {
