@@ -4,34 +4,47 @@
 
 use std::cmp::Ordering;
 
-/// pandas' default missing-value markers (`STR_NA_VALUES`), plus the empty cell.
+/// pandas' default missing-value markers (`STR_NA_VALUES`); the empty cell is one too.
+const MISSING_MARKERS: [&str; 18] = [
+    "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA", "NULL",
+    "NaN", "None", "n/a", "nan", "null",
+];
+
+/// Each marker as one integer: its bytes (all at most eight), then its length.
+const MISSING_WORDS: [(u64, usize); 18] = {
+    let mut words = [(0, 0); 18];
+    let mut i = 0;
+    while i < words.len() {
+        words[i] = (word_of(MISSING_MARKERS[i].as_bytes()), MISSING_MARKERS[i].len());
+        i += 1;
+    }
+    words
+};
+
+/// Up to eight bytes as a little-endian integer, zero-padded.
+const fn word_of(bytes: &[u8]) -> u64 {
+    let mut word = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        word |= (bytes[i] as u64) << (8 * i);
+        i += 1;
+    }
+    word
+}
+
+/// Whether pandas reads the cell as missing. Compared as integers, not as
+/// eighteen strings: every label cell of a large file asks.
 pub fn is_missing(cell: &str) -> bool {
-    // Every marker but the empty cell is at most 8 bytes and has a letter:
-    // most numbers are ruled out before comparing with nineteen strings.
-    if !cell.is_empty() && (cell.len() > 8 || !cell.bytes().any(|b| b.is_ascii_alphabetic())) {
+    let bytes = cell.as_bytes();
+    if bytes.is_empty() {
+        return true;
+    }
+    // Every marker has a letter: most numbers are ruled out by that.
+    if bytes.len() > 8 || !bytes.iter().any(u8::is_ascii_alphabetic) {
         return false;
     }
-    matches!(
-        cell,
-        "" | "#N/A"
-            | "#N/A N/A"
-            | "#NA"
-            | "-1.#IND"
-            | "-1.#QNAN"
-            | "-NaN"
-            | "-nan"
-            | "1.#IND"
-            | "1.#QNAN"
-            | "<NA>"
-            | "N/A"
-            | "NA"
-            | "NULL"
-            | "NaN"
-            | "None"
-            | "n/a"
-            | "nan"
-            | "null"
-    )
+    let word = word_of(bytes);
+    MISSING_WORDS.iter().any(|&(marker, len)| marker == word && len == bytes.len())
 }
 
 /// The boolean a cell spells, as pandas' default `true_values`/`false_values`.
@@ -291,6 +304,17 @@ mod tests {
             assert_eq!(parse_number(&cell).map(f64::to_bits), want.map(f64::to_bits), "{cell}");
         }
         assert!(is_integer("-12") && is_integer(" 12 ") && !is_integer("1.0") && !is_integer("-"));
+    }
+
+    #[test]
+    fn missing_cells_are_pandas_markers_and_nothing_else() {
+        for marker in MISSING_MARKERS.into_iter().chain([""]) {
+            assert!(is_missing(marker), "{marker}");
+            for near in [format!("{marker} "), format!("{marker}\0"), format!("x{marker}"), marker.to_lowercase()] {
+                assert_eq!(is_missing(&near), near.is_empty() || MISSING_MARKERS.contains(&near.as_str()), "{near:?}");
+            }
+        }
+        assert!(!is_missing("0") && !is_missing("negative") && !is_missing("NaNs"));
     }
 
     fn infer(cells: &[&str]) -> CellType {
