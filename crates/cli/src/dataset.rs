@@ -4,6 +4,7 @@
 //! column the reference stores as numbers (bool excluded) is numerical,
 //! dates and times are left out, everything else is categorical.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Read;
@@ -21,6 +22,7 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, Parq
 
 use crate::csv_cells::CsvCells;
 use crate::pandas_csv::{self, CellType};
+use crate::short_cells::ShortCells;
 
 /// Rows per batch at most: big enough to amortise, small enough to keep
 /// memory flat.
@@ -327,6 +329,22 @@ struct Accumulator {
     column: String,
     stored: StoredType,
     values: Values,
+    /// A CSV column's short cells, recorded in `values` at the end.
+    short_cells: ShortCells<Reading<'static>>,
+}
+
+/// What one CSV cell says, as pandas reads it.
+enum Reading<'c> {
+    Missing,
+    Number { value: f64, integer: bool },
+    Bool(bool),
+    Label(Cow<'c, str>),
+}
+
+/// Why a CSV cell does not fit its column (the caller adds where).
+enum CellError {
+    GuessDisproved,
+    NotANumber,
 }
 
 enum Values {
@@ -342,7 +360,7 @@ impl Accumulator {
             Role::Numbers => Values::Numbers(NumericSampleBuilder::new(stored == StoredType::Integer)),
             Role::Labels => Values::Labels(CategoricalSampleBuilder::default()),
         };
-        Accumulator { column: column.to_owned(), stored, values }
+        Accumulator { column: column.to_owned(), stored, values, short_cells: ShortCells::default() }
     }
 
     /// A hint: the number of rows the file likely has.
@@ -352,11 +370,11 @@ impl Accumulator {
         }
     }
 
-    fn not_a_number(&self, path: &Path, row: usize, cell: &str) -> InputError {
+    fn not_a_number(column: &str, path: &Path, row: usize, cell: &str) -> InputError {
         InputError::NotANumber {
             path: path.to_owned(),
             row,
-            column: self.column.clone(),
+            column: column.to_owned(),
             value: cell.chars().take(40).collect(),
         }
     }
@@ -413,8 +431,8 @@ impl Accumulator {
         let strings = cast(array, &DataType::Utf8).map_err(|e| unreadable(path, e))?;
         for (i, cell) in strings.as_string::<i32>().iter().enumerate() {
             let Some(cell) = cell else { continue };
-            let number =
-                pandas_csv::parse_number(cell).ok_or_else(|| self.not_a_number(path, rows_before + i + 1, cell))?;
+            let number = pandas_csv::parse_number(cell)
+                .ok_or_else(|| Self::not_a_number(&self.column, path, rows_before + i + 1, cell))?;
             if let Values::Numbers(builder) = &mut self.values {
                 builder.push(number);
             }
@@ -432,46 +450,84 @@ impl Accumulator {
         path: &Path,
         guessed: bool,
     ) -> Result<(), ReadError> {
-        let stored = self.stored;
+        let (stored, numbers) = (self.stored, matches!(self.values, Values::Numbers(_)));
         for (i, cell) in cells.enumerate() {
-            if pandas_csv::is_missing(cell) {
-                if let Values::Numbers(builder) = &mut self.values {
-                    builder.not_integer();
+            let fail = |e| match e {
+                CellError::NotANumber if !(guessed && stored.is_numeric()) => {
+                    ReadError::from(Self::not_a_number(&self.column, path, rows_before + i + 1, cell))
                 }
-                continue;
-            }
-            let row = rows_before + i + 1;
-            match &mut self.values {
-                Values::Numbers(builder) => match pandas_csv::parse_number(cell) {
-                    Some(v) => {
-                        if builder.is_integer() && !pandas_csv::is_integer(cell) {
-                            builder.not_integer();
-                        }
-                        builder.push(v);
-                    }
-                    None if guessed && stored.is_numeric() => return Err(ReadError::GuessDisproved),
-                    None => return Err(self.not_a_number(path, row, cell).into()),
-                },
-                Values::Labels(builder) => match stored {
-                    StoredType::Integer | StoredType::Float => match pandas_csv::parse_number(cell) {
-                        Some(v) => builder.push_number(v),
-                        None => return Err(ReadError::GuessDisproved),
-                    },
-                    StoredType::Boolean => match pandas_csv::parse_bool(cell) {
-                        Some(b) => builder.push_bool(b),
-                        None => return Err(ReadError::GuessDisproved),
-                    },
-                    _ => builder.push_text(cell),
-                },
+                _ => ReadError::GuessDisproved,
+            };
+            let counted =
+                self.short_cells.count(cell, |cell| read_cell(cell, numbers, stored, true).map(Reading::into_owned));
+            if !counted.map_err(fail)? {
+                let integer_matters = matches!(&self.values, Values::Numbers(builder) if builder.is_integer());
+                let reading = read_cell(cell, numbers, stored, integer_matters).map_err(fail)?;
+                self.record(reading, 1);
             }
         }
         Ok(())
     }
 
-    fn into_sample(self) -> Sample {
+    /// Adds a cell's reading, seen `times` times.
+    fn record(&mut self, reading: Reading<'_>, times: u64) {
+        match (&mut self.values, reading) {
+            (Values::Numbers(builder), Reading::Missing) => builder.not_integer(),
+            (Values::Numbers(builder), Reading::Number { value, integer }) => {
+                if !integer {
+                    builder.not_integer();
+                }
+                builder.push_times(value, times);
+            }
+            (Values::Labels(_), Reading::Missing) => {}
+            (Values::Labels(builder), Reading::Number { value, .. }) => builder.push_number_times(value, times),
+            (Values::Labels(builder), Reading::Bool(value)) => builder.push_bool_times(value, times),
+            (Values::Labels(builder), Reading::Label(text)) => builder.push_text_times(&text, times),
+            (Values::Numbers(_), Reading::Bool(_) | Reading::Label(_)) => {
+                unreachable!("a numerical column's cells read as numbers")
+            }
+        }
+    }
+
+    fn into_sample(mut self) -> Sample {
+        for (reading, times) in std::mem::take(&mut self.short_cells).into_counts() {
+            self.record(reading, times);
+        }
         match self.values {
             Values::Numbers(builder) => Sample::Numeric(builder.finish()),
             Values::Labels(builder) => Sample::Categorical(builder.finish()),
+        }
+    }
+}
+
+/// Reads one CSV cell of a column of numbers or of labels whose stored type
+/// is `stored`. `integer_matters`: whether to find out if a number is an
+/// integer (once a column has a non-integer, it no longer matters).
+fn read_cell(cell: &str, numbers: bool, stored: StoredType, integer_matters: bool) -> Result<Reading<'_>, CellError> {
+    if pandas_csv::is_missing(cell) {
+        return Ok(Reading::Missing);
+    }
+    let number = || pandas_csv::parse_number(cell);
+    if numbers {
+        let value = number().ok_or(CellError::NotANumber)?;
+        return Ok(Reading::Number { value, integer: !integer_matters || pandas_csv::is_integer(cell) });
+    }
+    match stored {
+        StoredType::Integer | StoredType::Float => {
+            Ok(Reading::Number { value: number().ok_or(CellError::GuessDisproved)?, integer: false })
+        }
+        StoredType::Boolean => pandas_csv::parse_bool(cell).map(Reading::Bool).ok_or(CellError::GuessDisproved),
+        _ => Ok(Reading::Label(Cow::Borrowed(cell))),
+    }
+}
+
+impl Reading<'_> {
+    fn into_owned(self) -> Reading<'static> {
+        match self {
+            Reading::Missing => Reading::Missing,
+            Reading::Number { value, integer } => Reading::Number { value, integer },
+            Reading::Bool(value) => Reading::Bool(value),
+            Reading::Label(text) => Reading::Label(Cow::Owned(text.into_owned())),
         }
     }
 }
@@ -622,6 +678,45 @@ mod tests {
             let _ = load(&fixtures.join("reference.csv"), &current, &ColumnOverrides::default());
             Ok(())
         });
+    }
+
+    /// Cells past the guessed rows that contradict the guess, and columns
+    /// whose cells are counted by their text (short) and read one by one
+    /// (long), as pandas types and reads them.
+    #[test]
+    fn late_cells_retype_a_column_and_short_and_long_cells_are_read_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = CSV_GUESS_ROWS + 904;
+        let mut csv = String::from("late_text,late_float,mixed_length,label\n");
+        for i in 0..rows {
+            let late_text = if i >= CSV_GUESS_ROWS + 100 && i % 2 == 0 { "x".to_owned() } else { (i % 7).to_string() };
+            let late_float = if i == rows - 1 { "2.5".to_owned() } else { (i % 5).to_string() };
+            // The same values written short and padded past what is counted by text.
+            let mixed_length = if i % 3 == 0 { format!("{}.25", i % 4) } else { format!("{}.2500000000000000", i % 4) };
+            let label = ["a", "a much longer label than sixteen bytes", "NA", "é"][i % 4];
+            csv.push_str(&format!("{late_text},{late_float},{mixed_length},{label}\n"));
+        }
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, csv).unwrap();
+        let columns = load(&path, &path, &ColumnOverrides::default()).unwrap();
+        let sample = |name: &str| columns.inputs.iter().find(|c| c.name == name).unwrap().current.clone();
+        let Sample::Categorical(late_text) = sample("late_text") else { panic!("late_text is text to pandas") };
+        assert_eq!(late_text.counts()[&drift_core::Category::Text("x".into())], 402);
+        assert_eq!(
+            late_text.counts()[&drift_core::Category::Text("3".into())],
+            (0..rows).filter(|&i| i % 7 == 3 && !(i >= CSV_GUESS_ROWS + 100 && i % 2 == 0)).count() as u64
+        );
+        let Sample::Numeric(late_float) = sample("late_float") else { panic!("late_float is numerical") };
+        assert!(
+            !late_float.is_integer() && late_float.sorted().last() == Some(&4.0) && late_float.sorted().contains(&2.5)
+        );
+        let Sample::Numeric(mixed) = sample("mixed_length") else { panic!("mixed_length is numerical") };
+        let mut expected: Vec<f64> = (0..rows).map(|i| (i % 4) as f64 + 0.25).collect();
+        expected.sort_by(f64::total_cmp);
+        assert_eq!(mixed.sorted(), expected);
+        let Sample::Categorical(label) = sample("label") else { panic!("label is text") };
+        let counts: Vec<u64> = label.counts().values().copied().collect();
+        assert_eq!((label.counts().len(), counts.iter().sum::<u64>()), (3, (rows - rows / 4) as u64), "NA is missing");
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod pandas_csv;
 mod predict_command;
 mod publish_command;
 mod run_command;
+mod short_cells;
 mod simulate_command;
 mod text_report;
 #[cfg(feature = "train")]

@@ -78,22 +78,31 @@ impl NumericSampleBuilder {
 
     /// Adds a value; NaN and infinities are dropped, as in `NumericSample::new`.
     pub fn push(&mut self, value: f64) {
-        if !value.is_finite() {
+        self.push_times(value, 1);
+    }
+
+    /// Adds a value seen `times` times.
+    pub fn push_times(&mut self, value: f64, times: u64) {
+        if !value.is_finite() || times == 0 {
             return;
         }
         if self.keys.is_empty() {
-            *self.counts.entry(canonical_bits(value)).or_default() += 1;
-            self.counted += 1;
+            *self.counts.entry(canonical_bits(value)).or_default() += times;
+            let before = self.counted;
+            self.counted += times as usize;
             // Nearly every one of the first values distinct: a continuous
             // column, which would only fill the table to its limit first.
-            let continuous = self.counted == Self::PROBED && self.counts.len() > Self::PROBED * 63 / 64;
+            let probed = before < Self::PROBED && self.counted >= Self::PROBED;
+            let continuous = probed && self.counts.len() > Self::PROBED * 63 / 64;
             if continuous || self.counts.len() > Self::MAX_COUNTED {
                 let counted = self.counts.drain().map(|(bits, c)| (sort_key(f64::from_bits(bits)), c));
                 self.keys = Vec::with_capacity(self.expected_values);
                 self.keys.extend(repeated(counted));
             }
-        } else {
+        } else if times == 1 {
             self.keys.push(sort_key(value));
+        } else {
+            self.keys.extend(std::iter::repeat_n(sort_key(value), times as usize));
         }
     }
 
@@ -316,14 +325,22 @@ impl CategoricalSampleBuilder {
 
     /// A number as a label. NaN is missing, as in pandas; -0.0 and 0.0 are one label.
     pub fn push_number(&mut self, value: f64) {
+        self.push_number_times(value, 1);
+    }
+
+    pub fn push_number_times(&mut self, value: f64, times: u64) {
         if !value.is_nan() {
-            *self.numbers.entry(canonical_bits(value)).or_default() += 1;
+            *self.numbers.entry(canonical_bits(value)).or_default() += times;
         }
     }
 
     /// A boolean as a label, spelt as Python does (which also sorts False first).
     pub fn push_bool(&mut self, value: bool) {
-        self.push_text(if value { "True" } else { "False" });
+        self.push_bool_times(value, 1);
+    }
+
+    pub fn push_bool_times(&mut self, value: bool, times: u64) {
+        self.push_text_times(if value { "True" } else { "False" }, times);
     }
 
     pub fn finish(self) -> CategoricalSample {
@@ -526,7 +543,15 @@ mod tests {
             assert_eq!(builder.finish(), NumericSample::new(values.clone(), true));
             let mut builder = NumericSampleBuilder::new(true);
             values.chunks(1000).for_each(|chunk| builder.extend(chunk));
-            assert_eq!(builder.finish(), NumericSample::new(values, true), "extended a chunk at a time");
+            assert_eq!(builder.finish(), NumericSample::new(values.clone(), true), "extended a chunk at a time");
+            // Runs of equal values added at once, as a reader that counts cells does.
+            let mut builder = NumericSampleBuilder::new(true);
+            let mut runs = values.clone();
+            runs.sort_by(f64::total_cmp);
+            runs.chunk_by(|a, b| a.to_bits() == b.to_bits())
+                .for_each(|run| builder.push_times(run[0], run.len() as u64));
+            values.iter().take(5000).for_each(|&v| builder.push_times(v, 0));
+            assert_eq!(builder.finish(), NumericSample::new(values, true), "runs added at once");
         }
     }
 
