@@ -1,4 +1,5 @@
-"""Training logs to a real MLflow tracking server and registers versions.
+"""Training logs to a real MLflow tracking server and registers versions;
+the retraining branch mirrors its challenger and its promotion there.
 
 Run by scripts/test.sh with the .venv-mlflow interpreter (mlflow pinned in
 scripts/mlflow/requirements.txt) and the absa-drift binary as argument.
@@ -6,8 +7,13 @@ Starts `mlflow server` (sqlite backend, local artifact root, artifact
 proxying) on a free loopback port, trains twice on small simulated data
 with MLFLOW_TRACKING_URI set, checks through MLflow's REST API that params,
 metrics, artifacts and two registered versions are there and match the
-files training wrote, and stops the server (its whole process group) even
-when a check fails.
+files training wrote. Then the local retraining branch, as
+crates/cli/tests/retrain_cli.rs runs it (an alarmed hour, labels back, the
+next alarm trains a challenger, a person approves it), with the same
+server: the challenger must be an MLflow version under the alias
+`challenger`, tagged with its registry version, and the approval must move
+MLflow's `production` alias to it. Stops the server (its whole process
+group) even when a check fails.
 """
 
 import json
@@ -24,6 +30,7 @@ from pathlib import Path
 from support import check, free_port, stop_group
 
 MODEL = "absa-sentiment"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def get(base, endpoint, **query):
@@ -106,10 +113,63 @@ def main(binary):
         registry = work / "registry/models" / MODEL
         check(json.loads((registry / "production.json").read_text()) == {"version": 2}, "local alias moved to 2")
         check((registry / "1/model.json").read_bytes() == (work / "model1/model.json").read_bytes(), "local v1 stored")
-        print(f"test result: ok. 1 passed; 0 failed; (MLflow tracking and registry, mlflow server on port {port})")
+        check(get(base, "/api/2.0/mlflow/registered-models/alias", name=MODEL, alias="production")
+              ["model_version"]["version"] == "2", "train points MLflow's production alias at its version")
+
+        retraining_branch(binary, base, work)
+        print(f"test result: ok. 1 passed; 0 failed; (MLflow tracking, registry and retraining, mlflow server on port {port})")
     finally:
         stop_group(server, seconds=30)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def retraining_branch(binary, base, work):
+    """An alarm with labels trains a challenger; its approval promotes it, in MLflow too."""
+    store = work / "store"
+    shutil.copytree(work / "data/train", store / "training")
+    (store / "training/human-rated").mkdir()
+    for path in (ROOT / "data/human-rated").iterdir():
+        data = path.read_bytes()
+        if path.name.endswith("_GroundTruth.txt"):
+            data = b"".join(data.splitlines(keepends=True)[:300])
+        (store / "training/human-rated" / path.name).write_bytes(data)
+    env = {**os.environ, "MLFLOW_TRACKING_URI": base, "ABSA_RETRAIN_MIN_LABELS": "100"}
+
+    def absa_drift(*args):
+        done = subprocess.run([binary, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+        check(done.returncode == 0, f"absa-drift {' '.join(args)}: {done.stdout}{done.stderr}")
+        check("warning: MLflow" not in done.stderr, f"MLflow updated: {done.stderr}")
+        return done.stdout
+
+    def run_hour(hour):
+        return absa_drift("run", "--store", str(store), "--input", f"data/hourly/2026-11-02T{hour}.csv",
+                          "--ingested-at", f"2026-11-03T{hour}:30:00Z")
+
+    first = run_hour("00")
+    report = next(line for line in first.splitlines() if line.startswith("latest report: "))
+    batch = Path(report.removeprefix("latest report: ").split(" ")[0]).stem
+    absa_drift("labels", "--store", str(store), "--batch", batch, "--file", "data/hourly/2026-11-02T00.labels.csv")
+    second = run_hour("01")
+    check("awaits approval" in second, f"a challenger awaits approval: {second}")
+
+    challenger = get(base, "/api/2.0/mlflow/registered-models/alias", name=MODEL, alias="challenger")["model_version"]
+    tags = {t["key"]: t["value"] for t in challenger.get("tags", [])}
+    check(tags.get("registry_version") == "2", f"the challenger is tagged with its registry version: {challenger}")
+    run = get(base, "/api/2.0/mlflow/runs/get", run_id=challenger["run_id"])["run"]
+    params = {p["key"]: p["value"] for p in run["data"]["params"]}
+    check(int(params["trained_labels"]) >= 100 and params["champion_version"] == "1", f"challenger params: {params}")
+    names = {Path(f["path"]).name for f in get(base, "/api/2.0/mlflow/artifacts/list", run_id=challenger["run_id"],
+                                                 path="model")["files"]}
+    check({"model.json", "held-out.csv", "metrics.json"} <= names, f"challenger artifacts: {names}")
+    production = get(base, "/api/2.0/mlflow/registered-models/alias", name=MODEL, alias="production")
+    check(production["model_version"]["version"] != challenger["version"], "not production before approval")
+
+    token = second.split("--token '")[1].split("'")[0]
+    approved = absa_drift("approve", "--store", str(store), "--token", token, "--by", "tester")
+    check("production is now absa-sentiment version 2" in approved, approved)
+    production = get(base, "/api/2.0/mlflow/registered-models/alias", name=MODEL, alias="production")
+    check(production["model_version"]["version"] == challenger["version"],
+          f"the approval moved MLflow's production alias to the challenger: {production}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 //! Tracking and registration through MLflow's REST API (no Python): an
 //! experiment, a run with params, metrics (the validation curve per round)
-//! and artifacts, and a registered model version pointing at them.
+//! and artifacts, and a registered model version pointing at them, with
+//! the aliases the pipeline's own registry moves (`production`, `challenger`).
 //!
 //! Artifacts go through the tracking server's artifact proxy
 //! (`mlflow server`'s default `--serve-artifacts`), so the trainer needs no
@@ -22,6 +23,10 @@ pub enum MlflowError {
     )]
     ArtifactUri(String),
 }
+
+/// The tag of a registered MLflow version holding its version number in
+/// the pipeline's own registry (which transform reads).
+pub const REGISTRY_VERSION_TAG: &str = "registry_version";
 
 pub struct Client {
     base: String,
@@ -45,6 +50,10 @@ pub struct RunRecord<'a> {
     /// (path under the run's artifacts, contents)
     pub artifacts: Vec<(String, &'a [u8])>,
     pub registered_model: &'a str,
+    /// Tags of the registered version (the pipeline registry's version number).
+    pub version_tags: Vec<(String, String)>,
+    /// Aliases moved to the registered version (`production`, `challenger`).
+    pub aliases: Vec<&'a str>,
 }
 
 fn now_ms() -> u64 {
@@ -168,12 +177,30 @@ impl Client {
         let version = self.expect(
             "POST",
             "model-versions/create",
-            Some(
-                json!({ "name": record.registered_model, "source": format!("{artifact_uri}/model"), "run_id": run_id }),
-            ),
+            Some(json!({
+                "name": record.registered_model,
+                "source": format!("{artifact_uri}/model"),
+                "run_id": run_id,
+                "tags": record.version_tags.iter().map(|(k, v)| json!({ "key": k, "value": v })).collect::<Vec<_>>(),
+            })),
         )?;
         let model_version = version["model_version"]["version"].as_str().unwrap_or_default().to_owned();
+        for alias in &record.aliases {
+            self.set_alias(record.registered_model, alias, &model_version)?;
+        }
         Ok(Logged { experiment_id, run_id, model_version })
+    }
+
+    /// Points a registered model's alias at one of its versions.
+    pub fn set_alias(&self, model: &str, alias: &str, version: &str) -> Result<(), MlflowError> {
+        let body = json!({ "name": model, "alias": alias, "version": version });
+        self.expect("POST", "registered-models/alias", Some(body)).map(|_| ())
+    }
+
+    /// The version an alias of `model` points at (with its tags), if any.
+    pub fn version_by_alias(&self, model: &str, alias: &str) -> Result<Option<Value>, MlflowError> {
+        let query = format!("registered-models/alias?name={}&alias={}", url_encode(model), url_encode(alias));
+        Ok(self.call("GET", &query, None)?.ok().map(|found| found["model_version"].clone()))
     }
 }
 

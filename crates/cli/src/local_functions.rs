@@ -125,7 +125,10 @@ impl Invoker for LocalFunctions<'_> {
             }
             "${retrain_function_arn}" => {
                 let job: RetrainJob = payload(input)?;
-                rt.block_on(self.retrainer.handle(store, store, &job)).map_err(function_error)
+                let output = rt.block_on(self.retrainer.handle(store, store, &job)).map_err(function_error)?;
+                #[cfg(feature = "train")]
+                crate::mlflow_mirror::mirror(rt, store, &job, &output);
+                Ok(output)
             }
             other => Err(failure("States.Runtime", format!("no local function for resource '{other}'"))),
         }

@@ -8,6 +8,8 @@ mod dataset;
 mod drift_command;
 mod labels_command;
 mod local_functions;
+#[cfg(feature = "train")]
+mod mlflow_mirror;
 mod pandas_csv;
 mod predict_command;
 mod publish_command;

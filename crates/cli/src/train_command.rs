@@ -105,9 +105,11 @@ pub fn run(args: &TrainArgs) -> Result<(), TrainCommandError> {
         args.out.display()
     );
 
+    let mut published = None;
     if let Some(dir) = &args.registry {
         let version = block_on(absa_train::publish(&LocalDirStore::new(dir), &trained, &args.alias))?;
         println!("published {} version {version} to {} as '{}'", options.name, dir.display(), args.alias);
+        published = Some(version);
     }
 
     if let Ok(uri) = std::env::var("MLFLOW_TRACKING_URI")
@@ -150,6 +152,11 @@ pub fn run(args: &TrainArgs) -> Result<(), TrainCommandError> {
             metrics,
             artifacts: trained.files.iter().map(|(n, b)| (format!("model/{n}"), b.as_slice())).collect(),
             registered_model: &options.name,
+            version_tags: published
+                .map(|v| (mlflow::REGISTRY_VERSION_TAG.to_owned(), v.to_string()))
+                .into_iter()
+                .collect(),
+            aliases: vec![&args.alias],
         };
         let logged = mlflow::Client::new(&uri).log_run(&record)?;
         println!(
