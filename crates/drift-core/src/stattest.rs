@@ -282,38 +282,75 @@ fn wasserstein_normed(r: &NumericSample, c: &NumericSample) -> f64 {
 }
 
 /// First Wasserstein distance of two sorted samples: the integral of
-/// |F_u - F_v| over the pooled values. One merge of both samples, value by
-/// value, each step choosing its side without a branch: which side comes
-/// next is a coin toss for the CPU when the samples overlap. Tied values
-/// add a zero-width step, so the sum is the one over distinct values.
-/// |F_u - F_v| is kept as the integer |i·|v| - j·|u|| (exact in an f64 up
-/// to 2^53, far beyond any sample here) and divided once at the end: two
-/// divisions a step were most of the merge's time.
+/// |F_u - F_v| over the pooled values, merged value by value. |F_u - F_v|
+/// is kept as the integer |i·|v| - j·|u|| (exact in an f64 far beyond any
+/// sample here) and divided once at the end. The values are cut in two at
+/// the longer sample's middle value and the halves merged side by side in
+/// one loop: a merge waits on each step's comparison before its next load,
+/// two overlap (about twice as fast on a million values a side; the same
+/// written with a struct or closures per half was slower than one merge).
 fn wasserstein_1d(u: &[f64], v: &[f64]) -> f64 {
-    let (nu, nv) = (u.len() as i64, v.len() as i64);
-    let Some(mut previous) = [u.first(), v.first()].into_iter().flatten().copied().reduce(f64::min) else {
+    let (nu, nv) = (u.len(), v.len());
+    let longer = if nu >= nv { u } else { v };
+    let Some(&middle) = longer.get(longer.len() / 2) else {
         return 0.0;
     };
-    let mut total = 0.0;
-    // The step to `x`, with `i` and `j` values of each sample before it.
+    let sizes = (nu as i64, nv as i64);
+    let cut = (u.partition_point(|&x| x < middle), v.partition_point(|&x| x < middle));
+    let first = [u.first(), v.first()].into_iter().flatten().copied().reduce(f64::min).unwrap_or(0.0);
+    let before_cut = [cut.0.checked_sub(1).map(|k| u[k]), cut.1.checked_sub(1).map(|k| v[k])];
+    let (mut i1, mut j1, mut previous1, mut total1) = (0, 0, first, 0.0);
+    let (mut i2, mut j2, mut total2) = (cut.0, cut.1, 0.0);
+    let mut previous2 = before_cut.into_iter().flatten().reduce(f64::max).unwrap_or(first);
+    while i1 < cut.0 && j1 < cut.1 && i2 < nu && j2 < nv {
+        // Each half's step: both values loaded, the smaller chosen without a branch.
+        let (a1, b1, a2, b2) = (u[i1], v[j1], u[i2], v[j2]);
+        let (take1, take2) = (a1 <= b1, a2 <= b2);
+        let (x1, x2) = (if take1 { a1 } else { b1 }, if take2 { a2 } else { b2 });
+        total1 += ecdf_gap(i1, j1, sizes) * (x1 - previous1);
+        total2 += ecdf_gap(i2, j2, sizes) * (x2 - previous2);
+        (previous1, previous2) = (x1, x2);
+        (i1, j1) = (i1 + usize::from(take1), j1 + usize::from(!take1));
+        (i2, j2) = (i2 + usize::from(take2), j2 + usize::from(!take2));
+    }
+    let low = merge_rest(u, v, (i1, j1), cut, previous1, total1, sizes);
+    let high = merge_rest(u, v, (i2, j2), (nu, nv), previous2, total2, sizes);
+    (low + high) / (nu as f64 * nv as f64)
+}
+
+/// |F_u - F_v| · |u| · |v| after `i` values of `u` and `j` of `v`.
+fn ecdf_gap(i: usize, j: usize, (nu, nv): (i64, i64)) -> f64 {
+    (i as i64 * nv - j as i64 * nu).abs() as f64
+}
+
+/// The rest of one half's merge in [`wasserstein_1d`], up to `end`. Tied
+/// values add a zero-width step, so the sum is the one over distinct values.
+fn merge_rest(
+    u: &[f64],
+    v: &[f64],
+    (mut i, mut j): (usize, usize),
+    end: (usize, usize),
+    mut previous: f64,
+    mut total: f64,
+    sizes: (i64, i64),
+) -> f64 {
     let mut step = |x: f64, i: usize, j: usize| {
-        total += (i as i64 * nv - j as i64 * nu).abs() as f64 * (x - previous);
+        total += ecdf_gap(i, j, sizes) * (x - previous);
         previous = x;
     };
-    let (mut i, mut j) = (0, 0);
-    while i < u.len() && j < v.len() {
+    while i < end.0 && j < end.1 {
         let take_u = u[i] <= v[j];
         step(if take_u { u[i] } else { v[j] }, i, j);
         i += usize::from(take_u);
         j += usize::from(!take_u);
     }
-    for (k, &x) in u.iter().enumerate().skip(i) {
+    for (k, &x) in u[..end.0].iter().enumerate().skip(i) {
         step(x, k, j);
     }
-    for (k, &x) in v.iter().enumerate().skip(j) {
-        step(x, i, k);
+    for (k, &x) in v[..end.1].iter().enumerate().skip(j) {
+        step(x, end.0, k);
     }
-    total / (nu as f64 * nv as f64)
+    total
 }
 
 /// numpy `std` (ddof = 0), two-pass.
