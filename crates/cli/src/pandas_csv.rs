@@ -112,8 +112,7 @@ fn plain_decimal(cell: &[u8]) -> Option<f64> {
     }
     let value = if mantissa.value <= 1 << 53 {
         // Clinger's fast path: both exact, so one division rounds correctly.
-        // (Through i64: one instruction, where u64 takes several.)
-        mantissa.value as i64 as f64 / EXACT_POWERS_OF_TEN[scale]
+        mantissa.value as f64 / EXACT_POWERS_OF_TEN[scale]
     } else {
         rounded_quotient(mantissa.value, scale)
     };
@@ -178,8 +177,8 @@ fn eight_digits(word: u64) -> Option<u64> {
 /// while the exact quotient lies beyond a midpoint to a neighbour, compared
 /// in 128-bit integers.
 fn rounded_quotient(mantissa: u64, scale: usize) -> f64 {
-    // A product, not a quotient: a division's latency was most of the
-    // parse; the guess is then within two ulps, which the checks absorb.
+    // A product, not a quotient (a division costs several products); the
+    // guess is then within two ulps, and the checks move it as far as needed.
     let mut guess = mantissa as f64 * INVERSE_POWERS_OF_TEN[scale];
     loop {
         let up = guess.next_up();
