@@ -3,15 +3,15 @@
 //! learnt from, its metrics, its files) and registered as a version tagged
 //! with its number in the pipeline's registry, under the alias
 //! `challenger`; a promotion of that version moves MLflow's `production`
-//! alias to it. The
-//! pipeline's own registry stays the one transform reads, so an MLflow that
-//! cannot be reached is a warning, not a failed step.
+//! alias to it. The pipeline's own registry stays the one transform reads,
+//! so an MLflow that cannot be reached is a warning, not a failed step.
 
 use absa_model::MODEL_FILES;
 use absa_train::mlflow::{Client, MlflowError, REGISTRY_VERSION_TAG, RunRecord};
 use pipeline_events::{Promotion, RetrainJob, Training};
 use pipeline_store::{LocalDirStore, ModelRegistry};
 use retrain::{CHALLENGER, HELD_OUT_FILE, PRODUCTION};
+use serde::Deserialize;
 use serde_json::Value;
 
 const EXPERIMENT: &str = "absa-drift";
@@ -23,13 +23,13 @@ pub fn mirror(runtime: &tokio::runtime::Runtime, store: &LocalDirStore, job: &Re
     };
     let client = Client::new(&uri);
     let mirrored = match job {
-        RetrainJob::Train(_) => match serde_json::from_value::<Training>(output.clone()) {
+        RetrainJob::Train(_) => match Training::deserialize(output) {
             Ok(Training { challenger: Some(challenger), reason, .. }) => {
                 log_challenger(runtime, store, &client, &challenger, &reason)
             }
             _ => Ok(()),
         },
-        RetrainJob::Promote(_) => match serde_json::from_value::<Promotion>(output.clone()) {
+        RetrainJob::Promote(_) => match Promotion::deserialize(output) {
             Ok(promotion) => promote(&client, &promotion),
             Err(_) => Ok(()),
         },
