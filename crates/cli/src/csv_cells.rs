@@ -37,13 +37,27 @@ impl<'b> Block<'b> {
 
     /// The cells of the `slot`-th chosen column. An empty cell is "".
     pub fn cells(&self, slot: usize) -> impl Iterator<Item = &'b str> + '_ {
-        self.spans[slot].iter().map(|&(start, end)| {
-            if start & QUOTED != 0 {
-                &self.unquoted[(start & !QUOTED) as usize..(end & !QUOTED) as usize]
-            } else {
-                &self.text[start as usize..end as usize]
-            }
+        self.spans[slot].iter().map(|&span| self.cell(span))
+    }
+
+    /// The cells of the `slot`-th chosen column, each with the 16 bytes of
+    /// text from its start where the block has that many: a short cell can
+    /// then be read as one integer, whatever its length, without branching.
+    pub fn cells_with_windows(&self, slot: usize) -> impl Iterator<Item = (&'b str, Option<&'b [u8; 16]>)> + '_ {
+        self.spans[slot].iter().map(|&span| {
+            let (text, start) =
+                if span.0 & QUOTED != 0 { (self.unquoted, span.0 & !QUOTED) } else { (self.text, span.0) };
+            let window = text.as_bytes().get(start as usize..start as usize + 16);
+            (self.cell(span), window.map(|w| w.try_into().expect("sixteen bytes")))
         })
+    }
+
+    fn cell(&self, (start, end): (u32, u32)) -> &'b str {
+        if start & QUOTED != 0 {
+            &self.unquoted[(start & !QUOTED) as usize..(end & !QUOTED) as usize]
+        } else {
+            &self.text[start as usize..end as usize]
+        }
     }
 }
 

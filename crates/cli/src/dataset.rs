@@ -294,7 +294,7 @@ impl Table {
                         accumulators.iter_mut().for_each(|acc| acc.expect_rows(rows as usize));
                     }
                     for (slot, acc) in accumulators.iter_mut().enumerate() {
-                        acc.add_cells(block.cells(slot), rows_before, &self.path, self.types_guessed)?;
+                        acc.add_cells(block.cells_with_windows(slot), rows_before, &self.path, self.types_guessed)?;
                     }
                     rows_before += block.rows();
                     Ok::<_, ReadError>(true)
@@ -445,21 +445,22 @@ impl Accumulator {
     /// from the whole file (or declared by the user) is an error.
     fn add_cells<'c>(
         &mut self,
-        cells: impl Iterator<Item = &'c str>,
+        cells: impl Iterator<Item = (&'c str, Option<&'c [u8; 16]>)>,
         rows_before: usize,
         path: &Path,
         guessed: bool,
     ) -> Result<(), ReadError> {
         let (stored, numbers) = (self.stored, matches!(self.values, Values::Numbers(_)));
-        for (i, cell) in cells.enumerate() {
+        for (i, (cell, window)) in cells.enumerate() {
             let fail = |e| match e {
                 CellError::NotANumber if !(guessed && stored.is_numeric()) => {
                     ReadError::from(Self::not_a_number(&self.column, path, rows_before + i + 1, cell))
                 }
                 _ => ReadError::GuessDisproved,
             };
-            let counted =
-                self.short_cells.count(cell, |cell| read_cell(cell, numbers, stored, true).map(Reading::into_owned));
+            let counted = self
+                .short_cells
+                .count(cell, window, |cell| read_cell(cell, numbers, stored, true).map(Reading::into_owned));
             if !counted.map_err(fail)? {
                 let integer_matters = matches!(&self.values, Values::Numbers(builder) if builder.is_integer());
                 let reading = read_cell(cell, numbers, stored, integer_matters).map_err(fail)?;
