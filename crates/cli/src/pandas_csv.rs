@@ -302,6 +302,30 @@ mod tests {
         assert!(is_integer("-12") && is_integer(" 12 ") && !is_integer("1.0") && !is_integer("-"));
     }
 
+    /// Random cells of digits mixed with the bytes next to them (`/`, `:`),
+    /// signs, points, exponents, spaces and a two-byte letter, at every length
+    /// up to 30: read eight bytes at a time, a non-digit anywhere must end
+    /// the digits exactly where `str::parse` sees it.
+    #[test]
+    fn digits_end_where_str_parse_says_they_do() {
+        let alphabet = ["0", "1", "5", "9", "9", "3", "7", "/", ":", ".", "-", "+", "e", " ", "é", "\0"];
+        let mut state = 3u64;
+        for _ in 0..300_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let len = (state >> 59) as usize % 31;
+            let mut bits = state;
+            let cell: String = (0..len)
+                .map(|i| {
+                    bits = bits.rotate_left(7) ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                    // Mostly digits, so that long runs of them occur.
+                    if bits % 4 != 0 { alphabet[(bits >> 8) as usize % 6] } else { alphabet[(bits >> 8) as usize % 16] }
+                })
+                .collect();
+            let want: Option<f64> = cell.trim().parse().ok();
+            assert_eq!(parse_number(&cell).map(f64::to_bits), want.map(f64::to_bits), "{cell:?}");
+        }
+    }
+
     /// Every scale with mantissas of every length, and the neighbours of
     /// exact halfway cases (a double's 54-bit midpoint written out in decimal).
     #[test]
