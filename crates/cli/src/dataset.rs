@@ -662,8 +662,8 @@ fn load_with(
 }
 
 /// Columns of the two files read but not yet samples. Finishing one sorts
-/// it, a fifth of the drift command's work on a large file, and the files
-/// are seldom read in the same time: the two readers share the sorting.
+/// it (about a tenth of the drift command's CPU on a large file), and the
+/// files are seldom read in the same time: the two readers share the sorting.
 struct Finishing {
     state: Mutex<FinishingState>,
     more: Condvar,
