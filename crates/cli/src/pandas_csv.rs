@@ -318,7 +318,7 @@ mod tests {
                 .map(|i| {
                     bits = bits.rotate_left(7) ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
                     // Mostly digits, so that long runs of them occur.
-                    if bits % 4 != 0 { alphabet[(bits >> 8) as usize % 6] } else { alphabet[(bits >> 8) as usize % 16] }
+                    if bits & 3 != 0 { alphabet[(bits >> 8) as usize % 6] } else { alphabet[(bits >> 8) as usize % 16] }
                 })
                 .collect();
             let want: Option<f64> = cell.trim().parse().ok();
