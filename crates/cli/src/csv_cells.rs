@@ -45,19 +45,22 @@ impl<'b> Block<'b> {
     /// then be read as one integer, whatever its length, without branching.
     pub fn cells_with_windows(&self, slot: usize) -> impl Iterator<Item = (&'b str, Option<&'b [u8; 16]>)> + '_ {
         self.spans[slot].iter().map(|&span| {
-            let (text, start) =
-                if span.0 & QUOTED != 0 { (self.unquoted, span.0 & !QUOTED) } else { (self.text, span.0) };
-            let window = text.as_bytes().get(start as usize..start as usize + 16);
-            (self.cell(span), window.map(|w| w.try_into().expect("sixteen bytes")))
+            let (text, start, end) = self.place(span);
+            let window = text.as_bytes().get(start..start + 16).map(|w| w.try_into().expect("sixteen bytes"));
+            (&text[start..end], window)
         })
     }
 
-    fn cell(&self, (start, end): (u32, u32)) -> &'b str {
-        if start & QUOTED != 0 {
-            &self.unquoted[(start & !QUOTED) as usize..(end & !QUOTED) as usize]
-        } else {
-            &self.text[start as usize..end as usize]
-        }
+    fn cell(&self, span: (u32, u32)) -> &'b str {
+        let (text, start, end) = self.place(span);
+        &text[start..end]
+    }
+
+    /// The text a span points into (the block's, or the side buffer's for a
+    /// quoted cell) and the cell's range in it.
+    fn place(&self, (start, end): (u32, u32)) -> (&'b str, usize, usize) {
+        let text = if start & QUOTED != 0 { self.unquoted } else { self.text };
+        (text, (start & !QUOTED) as usize, (end & !QUOTED) as usize)
     }
 }
 

@@ -691,17 +691,14 @@ impl Finishing {
         read: impl FnOnce() -> Result<Vec<Accumulator>, ReadError>,
     ) -> Result<(), ReadError> {
         let read = read();
-        {
-            let mut state = self.state.lock().expect("a reader panicked");
-            state.reading -= 1;
-            if let Ok(accumulators) = read {
-                state.queue.extend(accumulators.into_iter().enumerate().map(|(column, values)| (file, column, values)));
-            } else {
-                self.more.notify_all();
-                return read.map(drop);
-            }
-        }
+        let mut state = self.state.lock().expect("a reader panicked");
+        state.reading -= 1;
+        let queued = read.map(|accumulators| {
+            state.queue.extend(accumulators.into_iter().enumerate().map(|(column, values)| (file, column, values)));
+        });
+        drop(state);
         self.more.notify_all();
+        queued?;
         loop {
             let mut state = self.state.lock().expect("a reader panicked");
             let (file, column, values) = loop {
