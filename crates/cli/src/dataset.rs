@@ -451,7 +451,17 @@ impl Accumulator {
         guessed: bool,
     ) -> Result<(), ReadError> {
         let (stored, numbers) = (self.stored, matches!(self.values, Values::Numbers(_)));
+        // A column of distinct non-integer numbers (once it is known to be
+        // one it stays one): a plain decimal goes straight to the builder.
+        let continuous = matches!(&self.values, Values::Numbers(b) if b.keeps_every_value() && !b.is_integer());
         for (i, (cell, window)) in cells.enumerate() {
+            if continuous
+                && let Values::Numbers(builder) = &mut self.values
+                && let Some(value) = pandas_csv::plain_decimal(cell.as_bytes())
+            {
+                builder.push_kept(value);
+                continue;
+            }
             let fail = |e| match e {
                 CellError::NotANumber if !(guessed && stored.is_numeric()) => {
                     ReadError::from(Self::not_a_number(&self.column, path, rows_before + i + 1, cell))

@@ -80,24 +80,34 @@ const POWERS_OF_FIVE: [u64; 23] = {
 /// after the point, correctly rounded: the value `str::parse` gives, in one
 /// pass and without its general machinery (a large share of reading a big
 /// CSV). Anything else: `None`, and the caller parses in full.
-fn plain_decimal(cell: &[u8]) -> Option<f64> {
+pub fn plain_decimal(cell: &[u8]) -> Option<f64> {
     let (negative, digits) = match cell.first()? {
         b'-' => (true, &cell[1..]),
         b'+' => (false, &cell[1..]),
         _ => (false, cell),
     };
+    // Leading zeros are not among the 19 digits kept: "0.0123…" has 17
+    // more, as ratios written in full do.
     let mut mantissa = Mantissa::default();
-    let mut at = mantissa.take_digits(digits);
+    let zeros = leading_zeros(digits);
+    let mut at = zeros + mantissa.take_digits(&digits[zeros..]);
     let mut scale = 0;
     if digits.get(at) == Some(&b'.') {
-        let taken = mantissa.take_digits(&digits[at + 1..]);
+        let fraction = &digits[at + 1..];
+        let zeros = if mantissa.count == 0 { leading_zeros(fraction) } else { 0 };
+        let taken = zeros + mantissa.take_digits(&fraction[zeros..]);
         (at, scale) = (at + 1 + taken, taken);
     }
-    if at != digits.len() || mantissa.count == 0 || mantissa.count > MAX_DIGITS || scale >= POWERS_OF_FIVE.len() {
+    let no_digit = at == 0 || at == 1 && digits[0] == b'.';
+    if at != digits.len() || no_digit || mantissa.count > MAX_DIGITS || scale >= POWERS_OF_FIVE.len() {
         return None;
     }
     let value = if mantissa.value == 0 { 0.0 } else { eisel_lemire(mantissa.value, scale) };
     Some(if negative { -value } else { value })
+}
+
+fn leading_zeros(digits: &[u8]) -> usize {
+    digits.iter().take_while(|&&b| b == b'0').count()
 }
 
 /// Digits a u64 always holds.
@@ -261,7 +271,7 @@ mod tests {
     fn the_fast_path_parses_as_str_parse_does() {
         let mut state = 11u64;
         let mut cells: Vec<String> =
-            ["0", "-0", "-0.0", "+1.5", "1.", ".5", "007", "123456789012345678", "9007199254740993"]
+            ["0", "-0", "-0.0", "+1.5", "1.", ".5", "007", "0.", "00.00", ".", "-.", "0.0773222230566699123", "123456789012345678", "9007199254740993"]
                 .map(String::from)
                 .to_vec();
         // Ties between two doubles (to even), a guess on a power of two whose
@@ -294,6 +304,13 @@ mod tests {
             assert!(plain_decimal(cell.as_bytes()).is_some(), "{cell}");
             cells.push(cell);
             cells.push(format!("{}", f64::from_bits(state >> 2)));
+            // Leading zeros before and after the point are not digits kept.
+            let zeros = "0".repeat((state >> 20) as usize % 4);
+            let ratio = format!("{zeros}0.{zeros}{text}");
+            if zeros.len() + text.len() <= 22 {
+                assert!(plain_decimal(ratio.as_bytes()).is_some(), "{ratio}");
+            }
+            cells.push(ratio);
         }
         for cell in cells {
             let want: Option<f64> = cell.trim().parse().ok();
