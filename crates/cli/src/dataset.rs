@@ -587,7 +587,12 @@ fn load_with(
     overrides: &ColumnOverrides,
     guess_rows: Option<usize>,
 ) -> Result<Columns, ReadError> {
-    let (ref_table, cur_table) = (Table::open(reference, guess_rows)?, Table::open(current, guess_rows)?);
+    // Each file's types are guessed on its own core too.
+    let (ref_table, cur_table) = std::thread::scope(|s| {
+        let cur = s.spawn(|| Table::open(current, guess_rows));
+        (Table::open(reference, guess_rows), cur.join().expect("type-guessing thread panicked"))
+    });
+    let (ref_table, cur_table) = (ref_table?, cur_table?);
     for (option, names) in
         [("numerical", &overrides.numerical), ("categorical", &overrides.categorical), ("ignore", &overrides.ignore)]
     {

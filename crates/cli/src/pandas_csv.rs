@@ -270,10 +270,24 @@ mod tests {
     #[test]
     fn the_fast_path_parses_as_str_parse_does() {
         let mut state = 11u64;
-        let mut cells: Vec<String> =
-            ["0", "-0", "-0.0", "+1.5", "1.", ".5", "007", "0.", "00.00", ".", "-.", "0.0773222230566699123", "123456789012345678", "9007199254740993"]
-                .map(String::from)
-                .to_vec();
+        let mut cells: Vec<String> = [
+            "0",
+            "-0",
+            "-0.0",
+            "+1.5",
+            "1.",
+            ".5",
+            "007",
+            "0.",
+            "00.00",
+            ".",
+            "-.",
+            "0.0773222230566699123",
+            "123456789012345678",
+            "9007199254740993",
+        ]
+        .map(String::from)
+        .to_vec();
         // Ties between two doubles (to even), a guess on a power of two whose
         // lower neighbour is closer, and the most digits and decimals taken.
         cells.extend(

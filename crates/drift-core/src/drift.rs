@@ -2,7 +2,7 @@
 //! (`evidently/legacy/calculations/data_drift.py`, `registry.py`).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -206,12 +206,13 @@ pub fn dataset_drift(
         return Err(DriftError::InvalidDriftShare(options.drift_share));
     }
     let columns: Vec<ColumnInput> = columns.into_iter().collect();
+    let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
     let mut tested = Vec::new();
     let mut skipped = Vec::new();
-    for (c, result) in columns.iter().zip(compare_columns(&columns, options)) {
+    for (name, result) in names.into_iter().zip(compare_columns(columns, options)) {
         match result {
-            Ok(d) => tested.push((c.name.clone(), d)),
-            Err(e @ ColumnError::Empty { .. }) => skipped.push((c.name.clone(), e.to_string())),
+            Ok(d) => tested.push((name, d)),
+            Err(e @ ColumnError::Empty { .. }) => skipped.push((name, e.to_string())),
             Err(e) => return Err(e.into()),
         }
     }
@@ -219,25 +220,28 @@ pub fn dataset_drift(
 }
 
 /// [`column_drift`] for every column, in order, spread over the available
-/// cores: columns are independent and a wide table has many.
-fn compare_columns(columns: &[ColumnInput], options: &DriftOptions) -> Vec<Result<ColumnDrift, ColumnError>> {
-    let compare = |c: &ColumnInput| column_drift(&c.name, c.column_type, &c.reference, &c.current, options);
+/// cores: columns are independent and a wide table has many. A column's
+/// values are freed by the worker that tested it, beside the other tests,
+/// rather than all at the end on one core (a million-row column is 8 MB a side).
+fn compare_columns(columns: Vec<ColumnInput>, options: &DriftOptions) -> Vec<Result<ColumnDrift, ColumnError>> {
+    let compare = |c: ColumnInput| column_drift(&c.name, c.column_type, &c.reference, &c.current, options);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(columns.len());
     if threads <= 1 {
-        return columns.iter().map(compare).collect();
+        return columns.into_iter().map(compare).collect();
     }
+    let mut results: Vec<Option<Result<ColumnDrift, ColumnError>>> = vec![None; columns.len()];
     // Each worker takes the next column when it is free, so one slow column
     // (an exact K-S, say) does not hold up a fixed share of the others.
-    let next = AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<ColumnDrift, ColumnError>>> = vec![None; columns.len()];
+    let next = Mutex::new(columns.into_iter().enumerate());
     std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
                     let mut done = Vec::new();
                     loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(column) = columns.get(i) else { break done };
+                        let Some((i, column)) = next.lock().expect("a drift worker panicked").next() else {
+                            break done;
+                        };
                         done.push((i, compare(column)));
                     }
                 })
