@@ -342,7 +342,7 @@ fn merge_rest(
     };
     while i < end.0 && j < end.1 {
         let take_u = u[i] <= v[j];
-        step(if take_u { u[i] } else { v[j] }, i, j);
+        step(u[i].min(v[j]), i, j);
         i += usize::from(take_u);
         j += usize::from(!take_u);
     }
