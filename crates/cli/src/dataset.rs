@@ -459,7 +459,7 @@ impl Accumulator {
                 && let Values::Numbers(builder) = &mut self.values
                 && let Some(value) = pandas_csv::plain_decimal(cell.as_bytes())
             {
-                builder.push_kept(value);
+                builder.push(value);
                 continue;
             }
             let fail = |e| match e {

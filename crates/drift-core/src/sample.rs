@@ -130,17 +130,9 @@ impl NumericSampleBuilder {
     }
 
     /// Whether the builder keeps every value (a column of mostly distinct
-    /// values): [`NumericSampleBuilder::push_kept`] then applies.
+    /// values) rather than counting them; once it does, it always will.
     pub fn keeps_every_value(&self) -> bool {
         !self.keys.is_empty()
-    }
-
-    /// Adds a finite value to a builder that keeps every value: the one
-    /// step left of [`NumericSampleBuilder::push`] once it does, for the
-    /// tight loop of a reader with millions of distinct values.
-    pub fn push_kept(&mut self, value: f64) {
-        debug_assert!(value.is_finite() && self.keeps_every_value());
-        self.keys.push(sort_key(value));
     }
 
     pub fn finish(self) -> NumericSample {
