@@ -11,8 +11,11 @@ use std::path::{Path, PathBuf};
 
 use crate::dataset::InputError;
 
-/// Bytes read from the file at a time; a record longer than this grows the buffer.
-const READ_BYTES: usize = 1 << 20;
+/// Bytes read from the file at a time; a record longer than this grows the
+/// buffer. Small enough that a block of rows stays in the core's cache
+/// while each chosen column's pass reads it again: 64 KB took about 5 %
+/// less CPU than 1 MB on a large CSV.
+const READ_BYTES: usize = 1 << 16;
 
 /// Spans into the side buffer (unquoted text of quoted cells) have this bit set.
 const QUOTED: u32 = 1 << 31;
