@@ -452,12 +452,13 @@ impl Accumulator {
     ) -> Result<(), ReadError> {
         let (stored, numbers) = (self.stored, matches!(self.values, Values::Numbers(_)));
         // A column of distinct non-integer numbers (once it is known to be
-        // one it stays one): a plain decimal goes straight to the builder.
+        // one it stays one): a number with nothing around it goes straight to
+        // the builder (NaN and infinities it drops, as the full reading would).
         let continuous = matches!(&self.values, Values::Numbers(b) if b.keeps_every_value() && !b.is_integer());
         for (i, (cell, window)) in cells.enumerate() {
             if continuous
                 && let Values::Numbers(builder) = &mut self.values
-                && let Some(value) = pandas_csv::plain_decimal(cell.as_bytes())
+                && let Some(value) = pandas_csv::untrimmed_number(cell.as_bytes())
             {
                 builder.push(value);
                 continue;
@@ -763,22 +764,31 @@ mod tests {
     #[test]
     fn late_cells_retype_a_column_and_short_and_long_cells_are_read_alike() {
         let dir = tempfile::tempdir().unwrap();
-        let rows = CSV_GUESS_ROWS + 904;
-        let mut csv = String::from("late_text,late_float,mixed_length,label\n");
+        let rows = CSV_GUESS_ROWS + 2904;
+        let mut csv = String::from("late_text,late_float,mixed_length,label,continuous\n");
+        // Distinct values, then (once the column keeps every value) among them
+        // cells that are not plain decimals.
+        let continuous = |i: usize| match i {
+            _ if i > 5000 && i.is_multiple_of(20) => {
+                ["nan", "inf", "-inf", "1e-3", " 2.5 ", "NA", "-NaN"][i / 20 % 7].to_owned()
+            }
+            _ => format!("{}", i as f64 * std::f64::consts::E),
+        };
         for i in 0..rows {
             let late_text = if i >= CSV_GUESS_ROWS + 100 && i % 2 == 0 { "x".to_owned() } else { (i % 7).to_string() };
             let late_float = if i == rows - 1 { "2.5".to_owned() } else { (i % 5).to_string() };
             // The same values written short and padded past what is counted by text.
             let mixed_length = if i % 3 == 0 { format!("{}.25", i % 4) } else { format!("{}.2500000000000000", i % 4) };
             let label = ["a", "a much longer label than sixteen bytes", "NA", "é"][i % 4];
-            csv.push_str(&format!("{late_text},{late_float},{mixed_length},{label}\n"));
+            csv.push_str(&format!("{late_text},{late_float},{mixed_length},{label},{}\n", continuous(i)));
         }
         let path = dir.path().join("t.csv");
         std::fs::write(&path, csv).unwrap();
         let columns = load(&path, &path, &ColumnOverrides::default()).unwrap();
         let sample = |name: &str| columns.inputs.iter().find(|c| c.name == name).unwrap().current.clone();
         let Sample::Categorical(late_text) = sample("late_text") else { panic!("late_text is text to pandas") };
-        assert_eq!(late_text.counts()[&drift_core::Category::Text("x".into())], 402);
+        let late = (CSV_GUESS_ROWS + 100..rows).filter(|i| i % 2 == 0).count() as u64;
+        assert_eq!(late_text.counts()[&drift_core::Category::Text("x".into())], late);
         assert_eq!(
             late_text.counts()[&drift_core::Category::Text("3".into())],
             (0..rows).filter(|&i| i % 7 == 3 && !(i >= CSV_GUESS_ROWS + 100 && i % 2 == 0)).count() as u64
@@ -791,6 +801,11 @@ mod tests {
         let mut expected: Vec<f64> = (0..rows).map(|i| (i % 4) as f64 + 0.25).collect();
         expected.sort_by(f64::total_cmp);
         assert_eq!(mixed.sorted(), expected);
+        let Sample::Numeric(read) = sample("continuous") else { panic!("continuous is numerical") };
+        let mut expected: Vec<f64> =
+            (0..rows).filter_map(|i| continuous(i).trim().parse().ok()).filter(|v: &f64| v.is_finite()).collect();
+        expected.sort_by(f64::total_cmp);
+        assert_eq!(read.sorted(), expected);
         let Sample::Categorical(label) = sample("label") else { panic!("label is text") };
         let counts: Vec<u64> = label.counts().values().copied().collect();
         assert_eq!((label.counts().len(), counts.iter().sum::<u64>()), (3, (rows - rows / 4) as u64), "NA is missing");
