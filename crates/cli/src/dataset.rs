@@ -767,7 +767,7 @@ mod tests {
         let rows = CSV_GUESS_ROWS + 2904;
         let mut csv = String::from("late_text,late_float,mixed_length,label,continuous\n");
         // Distinct values, then (once the column keeps every value) among them
-        // cells that are not plain decimals.
+        // cells that are not decimals: NaN, infinities, exponents, padding, missing.
         let continuous = |i: usize| match i {
             _ if i > 5000 && i.is_multiple_of(20) => {
                 ["nan", "inf", "-inf", "1e-3", " 2.5 ", "NA", "-NaN"][i / 20 % 7].to_owned()
