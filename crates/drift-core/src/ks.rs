@@ -4,7 +4,7 @@
 //! the finite-n two-sided distribution (Simard & L'Ecuyer 2011), which is
 //! not the limiting Kolmogorov distribution (`kstwobign`).
 
-use crate::sample::EcdfSteps;
+use crate::sample::{EcdfSteps, runs};
 use crate::special::MIN_LOG;
 
 /// scipy's `MAX_AUTO_N`: above this sample size "auto" goes asymptotic.
@@ -51,7 +51,7 @@ fn asymptotic(n1: usize, n2: usize, d: f64) -> KsResult {
 fn max_cdf_difference(a: &[f64], b: &[f64]) -> f64 {
     let (n1, n2) = (a.len() as f64, b.len() as f64);
     let (mut max_diff, mut min_diff) = (0.0f64, 0.0f64);
-    for (_, i, j) in EcdfSteps::new(a, b) {
+    for (_, i, j) in EcdfSteps::new(runs(a), runs(b)) {
         let diff = i as f64 / n1 - j as f64 / n2;
         max_diff = max_diff.max(diff);
         min_diff = min_diff.min(diff);

@@ -4,6 +4,8 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
+use std::iter::Peekable;
+use std::sync::OnceLock;
 
 /// A column's non-missing values.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,9 +46,9 @@ impl Sample {
 /// Gathers a numeric column value by value. While the column has few
 /// distinct values (counts, ratings, rounded lengths: most monitored
 /// features) it only counts them, which needs neither a sort of every value
-/// nor memory for every value; past [`NumericSampleBuilder::MAX_COUNTED`]
-/// distinct values it keeps every value, as its sort key, and sorts them at
-/// the end.
+/// nor memory for every value, and the sample it finishes keeps the counts;
+/// past [`NumericSampleBuilder::MAX_COUNTED`] distinct values it keeps every
+/// value, as its sort key, and sorts them at the end.
 #[derive(Debug, Clone)]
 pub struct NumericSampleBuilder {
     counts: HashMap<u64, u64, BuildHasherDefault<BitsHasher>>,
@@ -140,9 +142,10 @@ impl NumericSampleBuilder {
             let mut runs: Vec<(f64, u64)> =
                 self.counts.into_iter().map(|(bits, c)| (f64::from_bits(bits), c)).collect();
             runs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            NumericSample { sorted: repeated(runs.into_iter()).collect(), integer: self.integer }
+            let len = runs.iter().map(|&(_, c)| c as usize).sum();
+            NumericSample { values: Values::Runs { runs, len, each: OnceLock::new() }, integer: self.integer }
         } else {
-            NumericSample { sorted: sorted_by_key(self.keys), integer: self.integer }
+            NumericSample { values: Values::Each(sorted_by_key(self.keys)), integer: self.integer }
         }
     }
 }
@@ -204,10 +207,21 @@ impl Hasher for BitsHasher {
 }
 
 /// Numbers, sorted ascending, without NaN or infinities.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct NumericSample {
-    sorted: Vec<f64>,
+    values: Values,
     integer: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Values {
+    /// Every value, ascending: a column of mostly distinct values.
+    Each(Vec<f64>),
+    /// Each distinct value, ascending, with its count: a counted column
+    /// (lengths, ratings, counts). The tests Evidently picks for a large
+    /// sample (Wasserstein, Jensen-Shannon) read the runs; `each` is made
+    /// only for a test that walks every value.
+    Runs { runs: Vec<(f64, u64)>, len: usize, each: OnceLock<Vec<f64>> },
 }
 
 impl NumericSample {
@@ -217,11 +231,23 @@ impl NumericSample {
     pub fn new(mut values: Vec<f64>, integer: bool) -> Self {
         values.retain(|v| v.is_finite());
         let keys = values.into_iter().map(sort_key).collect();
-        NumericSample { sorted: sorted_by_key(keys), integer }
+        NumericSample { values: Values::Each(sorted_by_key(keys)), integer }
     }
 
+    /// Every value, ascending.
     pub fn sorted(&self) -> &[f64] {
-        &self.sorted
+        match &self.values {
+            Values::Each(values) => values,
+            Values::Runs { runs, each, .. } => each.get_or_init(|| repeated(runs.iter().copied()).collect()),
+        }
+    }
+
+    /// Every value, ascending, if the sample holds them (not only counts).
+    pub(crate) fn each(&self) -> Option<&[f64]> {
+        match &self.values {
+            Values::Each(values) => Some(values),
+            Values::Runs { .. } => None,
+        }
     }
 
     pub fn is_integer(&self) -> bool {
@@ -229,23 +255,32 @@ impl NumericSample {
     }
 
     pub fn len(&self) -> usize {
-        self.sorted.len()
+        match &self.values {
+            Values::Each(values) => values.len(),
+            Values::Runs { len, .. } => *len,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.sorted.is_empty()
+        self.len() == 0
     }
 
     pub fn min(&self) -> f64 {
-        self.sorted[0]
+        self.value_counts().next().expect("a non-empty sample").0
     }
 
     pub fn max(&self) -> f64 {
-        self.sorted[self.sorted.len() - 1]
+        match &self.values {
+            Values::Each(values) => values[values.len() - 1],
+            Values::Runs { runs, .. } => runs[runs.len() - 1].0,
+        }
     }
 
     pub fn n_unique(&self) -> usize {
-        self.value_counts().count()
+        match &self.values {
+            Values::Each(_) => self.value_counts().count(),
+            Values::Runs { runs, .. } => runs.len(),
+        }
     }
 
     /// min(distinct values, cap): cheap when only a threshold matters.
@@ -255,7 +290,19 @@ impl NumericSample {
 
     /// (value, count) runs of the sorted values.
     pub fn value_counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
-        self.sorted.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as u64))
+        let (each, counted) = match &self.values {
+            Values::Each(values) => (Some(values), None),
+            Values::Runs { runs, .. } => (None, Some(runs)),
+        };
+        let each = each.into_iter().flat_map(|values| runs(values));
+        each.chain(counted.into_iter().flat_map(|counted| counted.iter().copied()))
+    }
+}
+
+/// Equal samples hold the same values, however they are stored.
+impl PartialEq for NumericSample {
+    fn eq(&self, other: &Self) -> bool {
+        self.integer == other.integer && self.len() == other.len() && self.value_counts().eq(other.value_counts())
     }
 }
 
@@ -397,53 +444,57 @@ impl Ord for Category {
 /// there are more than a handful.
 pub fn pooled_n_unique_capped(reference: &Sample, current: &Sample, cap: usize) -> usize {
     match (reference, current) {
-        (Sample::Numeric(r), Sample::Numeric(c)) => EcdfSteps::new(r.sorted(), c.sorted()).take(cap).count(),
+        (Sample::Numeric(r), Sample::Numeric(c)) => {
+            EcdfSteps::new(r.value_counts(), c.value_counts()).take(cap).count()
+        }
         _ => PairedCounts::new(reference, current).n_keys().min(cap),
     }
 }
 
-/// Distinct values in the union of two sorted slices.
-pub(crate) fn pooled_distinct_sorted(a: &[f64], b: &[f64]) -> usize {
-    EcdfSteps::new(a, b).count()
+/// Distinct values in the two samples pooled.
+pub(crate) fn pooled_distinct(a: &NumericSample, b: &NumericSample) -> usize {
+    EcdfSteps::new(a.value_counts(), b.value_counts()).count()
 }
 
-/// Walks the distinct values of two sorted samples pooled together, yielding
-/// each value with how many values of each sample are <= it: the steps of
-/// both empirical CDFs, which KS and Wasserstein are built from.
-pub(crate) struct EcdfSteps<'a> {
-    a: &'a [f64],
-    b: &'a [f64],
+/// (value, count) runs of equal values in a sorted slice.
+pub(crate) fn runs(sorted: &[f64]) -> impl Iterator<Item = (f64, u64)> + '_ {
+    sorted.chunk_by(|a, b| a == b).map(|run| (run[0], run.len() as u64))
+}
+
+/// Walks the distinct values of two samples pooled together, each given as
+/// ascending (value, count) runs, yielding each value with how many values
+/// of each sample are <= it: the steps of both empirical CDFs, which KS and
+/// Wasserstein are built from.
+pub(crate) struct EcdfSteps<A: Iterator<Item = (f64, u64)>, B: Iterator<Item = (f64, u64)>> {
+    a: Peekable<A>,
+    b: Peekable<B>,
     i: usize,
     j: usize,
 }
 
-impl<'a> EcdfSteps<'a> {
-    pub fn new(a: &'a [f64], b: &'a [f64]) -> Self {
-        EcdfSteps { a, b, i: 0, j: 0 }
-    }
-
-    /// The next distinct pooled value, if any, without consuming it.
-    fn peek(&self) -> Option<f64> {
-        match (self.a.get(self.i), self.b.get(self.j)) {
-            (Some(&x), Some(&y)) => Some(x.min(y)),
-            (Some(&x), None) => Some(x),
-            (None, Some(&y)) => Some(y),
-            (None, None) => None,
-        }
+impl<A: Iterator<Item = (f64, u64)>, B: Iterator<Item = (f64, u64)>> EcdfSteps<A, B> {
+    pub fn new(a: A, b: B) -> Self {
+        EcdfSteps { a: a.peekable(), b: b.peekable(), i: 0, j: 0 }
     }
 }
 
-impl Iterator for EcdfSteps<'_> {
+impl<A: Iterator<Item = (f64, u64)>, B: Iterator<Item = (f64, u64)>> Iterator for EcdfSteps<A, B> {
     /// (value, count of a <= value, count of b <= value)
     type Item = (f64, usize, usize);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let v = self.peek()?;
-        while self.i < self.a.len() && self.a[self.i] <= v {
-            self.i += 1;
+        let v = match (self.a.peek(), self.b.peek()) {
+            (Some(&(x, _)), Some(&(y, _))) => x.min(y),
+            (Some(&(x, _)), None) => x,
+            (None, Some(&(y, _))) => y,
+            (None, None) => return None,
+        };
+        // Each side's runs are of distinct values: at most one is <= v.
+        if let Some((_, count)) = self.a.next_if(|&(x, _)| x <= v) {
+            self.i += count as usize;
         }
-        while self.j < self.b.len() && self.b[self.j] <= v {
-            self.j += 1;
+        if let Some((_, count)) = self.b.next_if(|&(y, _)| y <= v) {
+            self.j += count as usize;
         }
         Some((v, self.i, self.j))
     }
@@ -557,7 +608,13 @@ mod tests {
             runs.chunk_by(|a, b| a.to_bits() == b.to_bits())
                 .for_each(|run| builder.push_times(run[0], run.len() as u64));
             values.iter().take(5000).for_each(|&v| builder.push_times(v, 0));
-            assert_eq!(builder.finish(), NumericSample::new(values, true), "runs added at once");
+            let (built, expected) = (builder.finish(), NumericSample::new(values, true));
+            assert_eq!(built, expected, "runs added at once");
+            assert_eq!(built.sorted(), expected.sorted(), "every value, counted or kept");
+            assert_eq!(
+                (built.min(), built.max(), built.n_unique()),
+                (expected.min(), expected.max(), expected.n_unique())
+            );
         }
     }
 

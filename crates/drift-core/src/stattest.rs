@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::histogram::{histogram_sorted, sturges_edges};
 use crate::ks::ks_2samp;
-use crate::sample::{NumericSample, PairedCounts, Sample, pooled_distinct_sorted};
+use crate::sample::{EcdfSteps, NumericSample, PairedCounts, Sample, pooled_distinct};
 use crate::special::{chi2_sf, ndtr};
 
 /// How a column is compared: as numbers or as categories.
@@ -277,8 +277,28 @@ fn jensen_shannon_distance(p: &[f64], q: &[f64]) -> f64 {
 
 /// scipy `wasserstein_distance(ref, cur)` divided by max(std(ref), 0.001).
 fn wasserstein_normed(r: &NumericSample, c: &NumericSample) -> f64 {
-    let norm = population_std(r.sorted()).max(0.001);
-    wasserstein_1d(r.sorted(), c.sorted()) / norm
+    let norm = population_std(r).max(0.001);
+    let distance = match (r.each(), c.each()) {
+        (Some(u), Some(v)) => wasserstein_1d(u, v),
+        _ => wasserstein_of_counts(r, c),
+    };
+    distance / norm
+}
+
+/// [`wasserstein_1d`] for samples of which one or both were counted: one
+/// step per distinct pooled value instead of one per value.
+fn wasserstein_of_counts(r: &NumericSample, c: &NumericSample) -> f64 {
+    let sizes = (r.len() as i64, c.len() as i64);
+    let mut steps = EcdfSteps::new(r.value_counts(), c.value_counts());
+    let Some((mut previous, mut i, mut j)) = steps.next() else {
+        return 0.0;
+    };
+    let mut total = 0.0;
+    for (x, next_i, next_j) in steps {
+        total += ecdf_gap(i, j, sizes) * (x - previous);
+        (previous, i, j) = (x, next_i, next_j);
+    }
+    total / (sizes.0 as f64 * sizes.1 as f64)
 }
 
 /// First Wasserstein distance of two sorted samples: the integral of
@@ -355,11 +375,11 @@ fn merge_rest(
     total
 }
 
-/// numpy `std` (ddof = 0), two-pass.
-fn population_std(values: &[f64]) -> f64 {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let var = values.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+/// numpy `std` (ddof = 0), two-pass, a run of equal values at a time.
+fn population_std(sample: &NumericSample) -> f64 {
+    let n = sample.len() as f64;
+    let mean = sample.value_counts().map(|(x, count)| x * count as f64).sum::<f64>() / n;
+    let var = sample.value_counts().map(|(x, count)| count as f64 * ((x - mean) * (x - mean))).sum::<f64>() / n;
     var.sqrt()
 }
 
@@ -406,7 +426,7 @@ fn hellinger_categorical(counts: &PairedCounts) -> f64 {
 /// Evidently's numeric Hellinger distance: densities over Sturges bins of the
 /// *distinct* pooled values.
 fn hellinger_numeric(r: &NumericSample, c: &NumericSample) -> f64 {
-    let distinct = pooled_distinct_sorted(r.sorted(), c.sorted());
+    let distinct = pooled_distinct(r, c);
     // Python's set union keeps the reference's objects and adds the current
     // side's new ones: the keys stay integers unless the current side brings
     // a new float value.
@@ -428,7 +448,7 @@ fn density(counts: &[u64], edges: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sample::EcdfSteps;
+    use crate::sample::{NumericSampleBuilder, runs};
 
     #[test]
     fn names_round_trip() {
@@ -460,7 +480,7 @@ mod tests {
     /// The integral over distinct pooled values, as scipy writes it.
     fn wasserstein_over_distinct_values(u: &[f64], v: &[f64]) -> f64 {
         let (nu, nv) = (u.len() as f64, v.len() as f64);
-        let steps: Vec<(f64, usize, usize)> = EcdfSteps::new(u, v).collect();
+        let steps: Vec<(f64, usize, usize)> = EcdfSteps::new(runs(u), runs(v)).collect();
         steps.windows(2).map(|w| (w[0].1 as f64 / nu - w[0].2 as f64 / nv).abs() * (w[1].0 - w[0].0)).sum()
     }
 
@@ -481,6 +501,45 @@ mod tests {
                 (merged - by_distinct).abs() <= 1e-12 * by_distinct.abs(),
                 "{n} {m} {distinct}: {merged} {by_distinct}"
             );
+        }
+    }
+
+    /// A sample the builder counted (lengths, ratings) is tested from its
+    /// runs; the scores are those of the same values kept one by one.
+    #[test]
+    fn counted_samples_score_as_their_every_value_does() {
+        let mut state = 7u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        for (n, m, distinct) in [(1, 1, 1), (3000, 2000, 3), (50_000, 40_000, 3000), (20_000, 1, 700)] {
+            let mut draw = |count: usize, scale: f64, shift: f64| -> Vec<f64> {
+                (0..count).map(|_| (next() % distinct) as f64 * scale + shift).collect()
+            };
+            let (u, v) = (draw(n, 0.1, -3.0), draw(m, 0.25, -2.0));
+            let counted = |values: &[f64]| {
+                let mut builder = NumericSampleBuilder::new(false);
+                values.iter().for_each(|&x| builder.push(x));
+                let sample = builder.finish();
+                assert!(sample.each().is_none(), "counted, not kept value by value");
+                sample
+            };
+            let each = |values: &[f64]| NumericSample::new(values.to_vec(), false);
+            let expected = wasserstein_normed(&each(&u), &each(&v));
+            let close = |x: f64| (x - expected).abs() <= 1e-12 * expected.abs();
+            for (r, c) in [(counted(&u), counted(&v)), (counted(&u), each(&v)), (each(&u), counted(&v))] {
+                let score = wasserstein_normed(&r, &c);
+                assert!(close(score), "{n} {m} {distinct}: {score} against {expected}");
+                let (rs, cs) = (Sample::Numeric(r), Sample::Numeric(c));
+                let pooled = |a: &Sample, b: &Sample| crate::sample::pooled_n_unique_capped(a, b, usize::MAX);
+                assert_eq!(pooled(&rs, &cs), pooled(&Sample::Numeric(each(&u)), &Sample::Numeric(each(&v))));
+            }
+            let mean = u.iter().sum::<f64>() / n as f64;
+            let by_value = (u.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64).sqrt();
+            for std in [population_std(&counted(&u)), population_std(&each(&u))] {
+                assert!((std - by_value).abs() <= 1e-12 * by_value, "{n} {distinct}: {std} against {by_value}");
+            }
         }
     }
 }
