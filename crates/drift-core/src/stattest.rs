@@ -477,6 +477,15 @@ mod tests {
         assert_eq!(b[2], 0.00005 / 1e6);
     }
 
+    /// A seeded stream of pseudo-random 31-bit numbers.
+    fn random(seed: u64) -> impl FnMut() -> u64 {
+        let mut state = seed;
+        move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state >> 33
+        }
+    }
+
     /// The integral over distinct pooled values, as scipy writes it.
     fn wasserstein_over_distinct_values(u: &[f64], v: &[f64]) -> f64 {
         let (nu, nv) = (u.len() as f64, v.len() as f64);
@@ -486,11 +495,7 @@ mod tests {
 
     #[test]
     fn the_merged_wasserstein_sum_is_the_sum_over_distinct_values() {
-        let mut state = 11u64;
-        let mut next = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            state >> 33
-        };
+        let mut next = random(11);
         for (n, m, distinct) in [(1, 1, 3), (500, 700, 20), (3000, 2000, 1 << 30), (1000, 1, 5)] {
             let mut u: Vec<f64> = (0..n).map(|_| (next() % distinct) as f64 * 0.25 - 3.0).collect();
             let mut v: Vec<f64> = (0..m).map(|_| (next() % distinct) as f64 * 0.3 - 2.0).collect();
@@ -508,11 +513,7 @@ mod tests {
     /// runs; the scores are those of the same values kept one by one.
     #[test]
     fn counted_samples_score_as_their_every_value_does() {
-        let mut state = 7u64;
-        let mut next = move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            state >> 33
-        };
+        let mut next = random(7);
         for (n, m, distinct) in [(1, 1, 1), (3000, 2000, 3), (50_000, 40_000, 3000), (20_000, 1, 700)] {
             let mut draw = |count: usize, scale: f64, shift: f64| -> Vec<f64> {
                 (0..count).map(|_| (next() % distinct) as f64 * scale + shift).collect()
