@@ -678,7 +678,7 @@ fn load_with(
 }
 
 /// Columns of the two files read but not yet samples. Finishing one sorts
-/// it (about a tenth of the drift command's CPU on a large file), and the
+/// it (about a sixth of the drift command's CPU on a large CSV), and the
 /// files are seldom read in the same time: the two readers share the sorting.
 struct Finishing {
     state: Mutex<FinishingState>,
