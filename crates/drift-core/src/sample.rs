@@ -266,7 +266,10 @@ impl NumericSample {
     }
 
     pub fn min(&self) -> f64 {
-        self.value_counts().next().expect("a non-empty sample").0
+        match &self.values {
+            Values::Each(values) => values[0],
+            Values::Runs { runs, .. } => runs[0].0,
+        }
     }
 
     pub fn max(&self) -> f64 {
