@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::buffer::NullBuffer;
@@ -653,17 +653,15 @@ fn load_with(
         return Err(InputError::NoCommonColumns { reference: reference.to_owned(), current: current.to_owned() }.into());
     }
 
-    // The two files are independent: each is read on its own core. A reader
-    // done first then sorts the other file's columns instead of waiting.
-    let finishing = Finishing::new(wanted.len());
-    let (ref_read, cur_read) = std::thread::scope(|s| {
-        let cur = s.spawn(|| finishing.read_then_finish(1, || cur_table.read(&wanted)));
-        let reference = finishing.read_then_finish(0, || ref_table.read(&wanted));
-        (reference, cur.join().expect("reader thread panicked"))
+    // The two files are independent: each is read on its own core.
+    let read = |table: &Table| {
+        table.read(&wanted).map(|columns| columns.into_iter().map(Accumulator::into_sample).collect::<Vec<_>>())
+    };
+    let (ref_samples, cur_samples) = std::thread::scope(|s| {
+        let cur = s.spawn(|| read(&cur_table));
+        (read(&ref_table), cur.join().expect("reader thread panicked"))
     });
-    ref_read?;
-    cur_read?;
-    let [ref_samples, cur_samples] = finishing.into_samples();
+    let (ref_samples, cur_samples) = (ref_samples?, cur_samples?);
     let inputs = wanted
         .into_iter()
         .zip(ref_samples.into_iter().zip(cur_samples))
@@ -675,67 +673,6 @@ fn load_with(
         })
         .collect();
     Ok(Columns { inputs, skipped })
-}
-
-/// Columns of the two files read but not yet samples. Finishing one sorts
-/// it (about a sixth of the drift command's CPU on a large CSV), and the
-/// files are seldom read in the same time: the two readers share the sorting.
-struct Finishing {
-    state: Mutex<FinishingState>,
-    more: Condvar,
-}
-
-struct FinishingState {
-    /// Files still being read.
-    reading: usize,
-    /// (file, column, values) to turn into a sample.
-    queue: Vec<(usize, usize, Accumulator)>,
-    samples: [Vec<Option<Sample>>; 2],
-}
-
-impl Finishing {
-    fn new(columns: usize) -> Self {
-        let samples = [(); 2].map(|_| (0..columns).map(|_| None).collect());
-        Finishing { state: Mutex::new(FinishingState { reading: 2, queue: Vec::new(), samples }), more: Condvar::new() }
-    }
-
-    /// Reads file 0 or 1 with `read`, then finishes columns of either file
-    /// until none is left and both are read.
-    fn read_then_finish(
-        &self,
-        file: usize,
-        read: impl FnOnce() -> Result<Vec<Accumulator>, ReadError>,
-    ) -> Result<(), ReadError> {
-        let read = read();
-        let mut state = self.state.lock().expect("a reader panicked");
-        state.reading -= 1;
-        let queued = read.map(|accumulators| {
-            state.queue.extend(accumulators.into_iter().enumerate().map(|(column, values)| (file, column, values)));
-        });
-        drop(state);
-        self.more.notify_all();
-        queued?;
-        loop {
-            let mut state = self.state.lock().expect("a reader panicked");
-            let (file, column, values) = loop {
-                if let Some(task) = state.queue.pop() {
-                    break task;
-                }
-                if state.reading == 0 {
-                    return Ok(());
-                }
-                state = self.more.wait(state).expect("a reader panicked");
-            };
-            drop(state);
-            let sample = values.into_sample();
-            self.state.lock().expect("a reader panicked").samples[file][column] = Some(sample);
-        }
-    }
-
-    fn into_samples(self) -> [Vec<Sample>; 2] {
-        let state = self.state.into_inner().expect("a reader panicked");
-        state.samples.map(|file| file.into_iter().map(|s| s.expect("every column is finished")).collect())
-    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod sample;
 pub mod scores;
 pub mod special;
 mod stattest;
+mod wasserstein;
 
 pub use drift::{
     ColumnDrift, ColumnError, ColumnInput, DriftError, DriftOptions, DriftReport, column_drift, dataset_drift,

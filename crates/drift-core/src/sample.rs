@@ -48,7 +48,7 @@ impl Sample {
 /// features) it only counts them, which needs neither a sort of every value
 /// nor memory for every value, and the sample it finishes keeps the counts;
 /// past [`NumericSampleBuilder::MAX_COUNTED`] distinct values it keeps every
-/// value, as its sort key, and sorts them at the end.
+/// value, as its sort key.
 #[derive(Debug, Clone)]
 pub struct NumericSampleBuilder {
     counts: HashMap<u64, u64, BuildHasherDefault<BitsHasher>>,
@@ -145,7 +145,7 @@ impl NumericSampleBuilder {
             let len = runs.iter().map(|&(_, c)| c as usize).sum();
             NumericSample { values: Values::Runs { runs, len, each: OnceLock::new() }, integer: self.integer }
         } else {
-            NumericSample { values: Values::Each(sorted_by_key(self.keys)), integer: self.integer }
+            NumericSample { values: Values::each(self.keys), integer: self.integer }
         }
     }
 }
@@ -169,15 +169,15 @@ fn sort_key(value: f64) -> u64 {
     if bits >> 63 == 1 { !bits } else { bits | (1 << 63) }
 }
 
-fn from_sort_key(key: u64) -> f64 {
+pub(crate) fn from_sort_key(key: u64) -> f64 {
     f64::from_bits(if key >> 63 == 1 { key & !(1 << 63) } else { !key })
 }
 
 /// The values of `keys`, ascending. The conversions reuse the vector's
-/// memory (u64 and f64 have one size), so a million values cost no second
-/// allocation. On a million values (2 cores, 2026-12): 37 ms, against 50 ms
-/// comparing floats with `total_cmp` and 60-75 ms for LSD radix sorts of 8
-/// or 11 bits a pass, whose scattered writes wait on memory.
+/// memory (u64 and f64 have one size). On a million values (2 cores,
+/// 2026-12) the integer sort took 17 ms, against 50 ms comparing floats
+/// with `total_cmp` and 60-75 ms for LSD radix sorts of 8 or 11 bits a
+/// pass, whose scattered writes wait on memory.
 fn sorted_by_key(mut keys: Vec<u64>) -> Vec<f64> {
     keys.sort_unstable();
     keys.into_iter().map(from_sort_key).collect()
@@ -206,7 +206,7 @@ impl Hasher for BitsHasher {
     }
 }
 
-/// Numbers, sorted ascending, without NaN or infinities.
+/// Numbers without NaN or infinities.
 #[derive(Debug, Clone)]
 pub struct NumericSample {
     values: Values,
@@ -215,8 +215,11 @@ pub struct NumericSample {
 
 #[derive(Debug, Clone)]
 enum Values {
-    /// Every value, ascending: a column of mostly distinct values.
-    Each(Vec<f64>),
+    /// Every value, as its sort key, in no order: a column of mostly
+    /// distinct values. Wasserstein, the test Evidently picks for a large
+    /// sample, reads them unsorted; `sorted`, a second copy, is made only
+    /// for a test that walks the values in order.
+    Each { keys: SortKeys, sorted: OnceLock<Vec<f64>> },
     /// Each distinct value, ascending, with its count: a counted column
     /// (lengths, ratings, counts). The tests Evidently picks for a large
     /// sample (Wasserstein, Jensen-Shannon) read the runs; `each` is made
@@ -224,28 +227,46 @@ enum Values {
     Runs { runs: Vec<(f64, u64)>, len: usize, each: OnceLock<Vec<f64>> },
 }
 
+/// A sample's values as sort keys, in no order, with the lowest and highest.
+#[derive(Debug, Clone)]
+pub(crate) struct SortKeys {
+    pub keys: Vec<u64>,
+    pub lowest: u64,
+    pub highest: u64,
+}
+
+impl Values {
+    fn each(keys: Vec<u64>) -> Self {
+        if keys.is_empty() {
+            return Values::Runs { runs: Vec::new(), len: 0, each: OnceLock::new() };
+        }
+        let (lowest, highest) = keys.iter().fold((u64::MAX, 0), |(low, high), &k| (low.min(k), high.max(k)));
+        Values::Each { keys: SortKeys { keys, lowest, highest }, sorted: OnceLock::new() }
+    }
+}
+
 impl NumericSample {
-    /// Cleans and sorts `values`. `integer` says the column has an integer
-    /// type with no missing values, which is when pandas (and so Evidently)
-    /// keeps an integer dtype; it changes numpy's histogram bin widths.
+    /// Cleans `values`. `integer` says the column has an integer type with
+    /// no missing values, which is when pandas (and so Evidently) keeps an
+    /// integer dtype; it changes numpy's histogram bin widths.
     pub fn new(mut values: Vec<f64>, integer: bool) -> Self {
         values.retain(|v| v.is_finite());
-        let keys = values.into_iter().map(sort_key).collect();
-        NumericSample { values: Values::Each(sorted_by_key(keys)), integer }
+        NumericSample { values: Values::each(values.into_iter().map(sort_key).collect()), integer }
     }
 
-    /// Every value, ascending.
+    /// Every value, ascending (sorted on the first call).
     pub fn sorted(&self) -> &[f64] {
         match &self.values {
-            Values::Each(values) => values,
+            Values::Each { keys, sorted } => sorted.get_or_init(|| sorted_by_key(keys.keys.clone())),
             Values::Runs { runs, each, .. } => each.get_or_init(|| repeated(runs.iter().copied()).collect()),
         }
     }
 
-    /// Every value, ascending, if the sample holds them (not only counts).
-    pub(crate) fn each(&self) -> Option<&[f64]> {
+    /// Every value as its sort key, in no order, if the sample holds them
+    /// (not only counts).
+    pub(crate) fn sort_keys(&self) -> Option<&SortKeys> {
         match &self.values {
-            Values::Each(values) => Some(values),
+            Values::Each { keys, .. } => Some(keys),
             Values::Runs { .. } => None,
         }
     }
@@ -256,7 +277,7 @@ impl NumericSample {
 
     pub fn len(&self) -> usize {
         match &self.values {
-            Values::Each(values) => values.len(),
+            Values::Each { keys, .. } => keys.keys.len(),
             Values::Runs { len, .. } => *len,
         }
     }
@@ -267,21 +288,21 @@ impl NumericSample {
 
     pub fn min(&self) -> f64 {
         match &self.values {
-            Values::Each(values) => values[0],
+            Values::Each { keys, .. } => from_sort_key(keys.lowest),
             Values::Runs { runs, .. } => runs[0].0,
         }
     }
 
     pub fn max(&self) -> f64 {
         match &self.values {
-            Values::Each(values) => values[values.len() - 1],
+            Values::Each { keys, .. } => from_sort_key(keys.highest),
             Values::Runs { runs, .. } => runs[runs.len() - 1].0,
         }
     }
 
     pub fn n_unique(&self) -> usize {
         match &self.values {
-            Values::Each(_) => self.value_counts().count(),
+            Values::Each { .. } => self.value_counts().count(),
             Values::Runs { runs, .. } => runs.len(),
         }
     }
@@ -294,10 +315,21 @@ impl NumericSample {
     /// (value, count) runs of the sorted values.
     pub fn value_counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
         let (each, counted) = match &self.values {
-            Values::Each(values) => (Some(values), None),
+            Values::Each { .. } => (Some(self.sorted()), None),
             Values::Runs { runs, .. } => (None, Some(runs)),
         };
-        let each = each.into_iter().flat_map(|values| runs(values));
+        let each = each.into_iter().flat_map(runs);
+        each.chain(counted.into_iter().flat_map(|counted| counted.iter().copied()))
+    }
+
+    /// (value, count) pairs in no order, a value possibly in several: for
+    /// sums, without sorting a sample kept value by value.
+    pub(crate) fn unordered_value_counts(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        let (each, counted) = match &self.values {
+            Values::Each { keys, .. } => (Some(&keys.keys), None),
+            Values::Runs { runs, .. } => (None, Some(runs)),
+        };
+        let each = each.into_iter().flat_map(|keys| keys.iter().map(|&key| (from_sort_key(key), 1)));
         each.chain(counted.into_iter().flat_map(|counted| counted.iter().copied()))
     }
 }
@@ -448,7 +480,16 @@ impl Ord for Category {
 pub fn pooled_n_unique_capped(reference: &Sample, current: &Sample, cap: usize) -> usize {
     match (reference, current) {
         (Sample::Numeric(r), Sample::Numeric(c)) => {
-            EcdfSteps::new(r.value_counts(), c.value_counts()).take(cap).count()
+            // In no order: a column of a million distinct values is not
+            // sorted to find that it has more than a handful.
+            let mut seen: std::collections::HashSet<u64, BuildHasherDefault<BitsHasher>> = Default::default();
+            let mut values = r.unordered_value_counts().chain(c.unordered_value_counts());
+            while seen.len() < cap
+                && let Some((value, _)) = values.next()
+            {
+                seen.insert(canonical_bits(value));
+            }
+            seen.len()
         }
         _ => PairedCounts::new(reference, current).n_keys().min(cap),
     }

@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::histogram::{histogram_sorted, sturges_edges};
 use crate::ks::ks_2samp;
-use crate::sample::{EcdfSteps, NumericSample, PairedCounts, Sample, pooled_distinct};
+use crate::sample::{NumericSample, PairedCounts, Sample, pooled_distinct};
 use crate::special::{chi2_sf, ndtr};
+use crate::wasserstein::wasserstein_normed;
 
 /// How a column is compared: as numbers or as categories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -275,114 +276,6 @@ fn jensen_shannon_distance(p: &[f64], q: &[f64]) -> f64 {
     ((left + right) / 2.0).sqrt()
 }
 
-/// scipy `wasserstein_distance(ref, cur)` divided by max(std(ref), 0.001).
-fn wasserstein_normed(r: &NumericSample, c: &NumericSample) -> f64 {
-    let norm = population_std(r).max(0.001);
-    let distance = match (r.each(), c.each()) {
-        (Some(u), Some(v)) => wasserstein_1d(u, v),
-        _ => wasserstein_of_counts(r, c),
-    };
-    distance / norm
-}
-
-/// [`wasserstein_1d`] for samples of which one or both were counted: one
-/// step per distinct pooled value instead of one per value.
-fn wasserstein_of_counts(r: &NumericSample, c: &NumericSample) -> f64 {
-    let sizes = (r.len() as i64, c.len() as i64);
-    let mut steps = EcdfSteps::new(r.value_counts(), c.value_counts());
-    let Some((mut previous, mut i, mut j)) = steps.next() else {
-        return 0.0;
-    };
-    let mut total = 0.0;
-    for (x, next_i, next_j) in steps {
-        total += ecdf_gap(i, j, sizes) * (x - previous);
-        (previous, i, j) = (x, next_i, next_j);
-    }
-    total / (sizes.0 as f64 * sizes.1 as f64)
-}
-
-/// First Wasserstein distance of two sorted samples: the integral of
-/// |F_u - F_v| over the pooled values, merged value by value. |F_u - F_v|
-/// is kept as the integer |i·|v| - j·|u|| (exact in an f64 far beyond any
-/// sample here) and divided once at the end. The values are cut in two at
-/// the longer sample's middle value and the halves merged side by side in
-/// one loop: a merge waits on each step's comparison before its next load,
-/// two overlap (about twice as fast on a million values a side; the same
-/// written with a struct or closures per half was slower than one merge).
-fn wasserstein_1d(u: &[f64], v: &[f64]) -> f64 {
-    let (nu, nv) = (u.len(), v.len());
-    let longer = if nu >= nv { u } else { v };
-    let Some(&middle) = longer.get(longer.len() / 2) else {
-        return 0.0;
-    };
-    let sizes = (nu as i64, nv as i64);
-    let cut = (u.partition_point(|&x| x < middle), v.partition_point(|&x| x < middle));
-    let first = [u.first(), v.first()].into_iter().flatten().copied().reduce(f64::min).unwrap_or(0.0);
-    let before_cut = [cut.0.checked_sub(1).map(|k| u[k]), cut.1.checked_sub(1).map(|k| v[k])];
-    let (mut i1, mut j1, mut previous1, mut total1) = (0, 0, first, 0.0);
-    let (mut i2, mut j2, mut total2) = (cut.0, cut.1, 0.0);
-    let mut previous2 = before_cut.into_iter().flatten().reduce(f64::max).unwrap_or(first);
-    while i1 < cut.0 && j1 < cut.1 && i2 < nu && j2 < nv {
-        // Each half's step: both values loaded, the smaller chosen without a
-        // branch (`min`: an `if` compiled to a jump that the data mispredicts;
-        // the values are never NaN, and equal ones are the same bits).
-        let (a1, b1, a2, b2) = (u[i1], v[j1], u[i2], v[j2]);
-        let (take1, take2) = (a1 <= b1, a2 <= b2);
-        let (x1, x2) = (a1.min(b1), a2.min(b2));
-        total1 += ecdf_gap(i1, j1, sizes) * (x1 - previous1);
-        total2 += ecdf_gap(i2, j2, sizes) * (x2 - previous2);
-        (previous1, previous2) = (x1, x2);
-        (i1, j1) = (i1 + usize::from(take1), j1 + usize::from(!take1));
-        (i2, j2) = (i2 + usize::from(take2), j2 + usize::from(!take2));
-    }
-    let low = merge_rest(u, v, (i1, j1), cut, previous1, total1, sizes);
-    let high = merge_rest(u, v, (i2, j2), (nu, nv), previous2, total2, sizes);
-    (low + high) / (nu as f64 * nv as f64)
-}
-
-/// |F_u - F_v| · |u| · |v| after `i` values of `u` and `j` of `v`.
-fn ecdf_gap(i: usize, j: usize, (nu, nv): (i64, i64)) -> f64 {
-    (i as i64 * nv - j as i64 * nu).abs() as f64
-}
-
-/// The rest of one half's merge in [`wasserstein_1d`], up to `end`. Tied
-/// values add a zero-width step, so the sum is the one over distinct values.
-fn merge_rest(
-    u: &[f64],
-    v: &[f64],
-    (mut i, mut j): (usize, usize),
-    end: (usize, usize),
-    mut previous: f64,
-    mut total: f64,
-    sizes: (i64, i64),
-) -> f64 {
-    let mut step = |x: f64, i: usize, j: usize| {
-        total += ecdf_gap(i, j, sizes) * (x - previous);
-        previous = x;
-    };
-    while i < end.0 && j < end.1 {
-        let take_u = u[i] <= v[j];
-        step(u[i].min(v[j]), i, j);
-        i += usize::from(take_u);
-        j += usize::from(!take_u);
-    }
-    for (k, &x) in u[..end.0].iter().enumerate().skip(i) {
-        step(x, k, j);
-    }
-    for (k, &x) in v[..end.1].iter().enumerate().skip(j) {
-        step(x, end.0, k);
-    }
-    total
-}
-
-/// numpy `std` (ddof = 0), two-pass, a run of equal values at a time.
-fn population_std(sample: &NumericSample) -> f64 {
-    let n = sample.len() as f64;
-    let mean = sample.value_counts().map(|(x, count)| x * count as f64).sum::<f64>() / n;
-    let var = sample.value_counts().map(|(x, count)| count as f64 * ((x - mean) * (x - mean))).sum::<f64>() / n;
-    var.sqrt()
-}
-
 /// Evidently's chi-square: current counts against reference counts scaled to
 /// the current size, `scipy.stats.chisquare(f_obs, f_exp)`.
 fn chi_square_p_value(counts: &PairedCounts) -> f64 {
@@ -448,7 +341,6 @@ fn density(counts: &[u64], edges: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sample::{NumericSampleBuilder, runs};
 
     #[test]
     fn names_round_trip() {
@@ -475,72 +367,5 @@ mod tests {
         let mut b = [0.99995, 0.00005, 0.0];
         fill_empty_bins(&mut b);
         assert_eq!(b[2], 0.00005 / 1e6);
-    }
-
-    /// A seeded stream of pseudo-random 31-bit numbers.
-    fn random(seed: u64) -> impl FnMut() -> u64 {
-        let mut state = seed;
-        move || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            state >> 33
-        }
-    }
-
-    /// The integral over distinct pooled values, as scipy writes it.
-    fn wasserstein_over_distinct_values(u: &[f64], v: &[f64]) -> f64 {
-        let (nu, nv) = (u.len() as f64, v.len() as f64);
-        let steps: Vec<(f64, usize, usize)> = EcdfSteps::new(runs(u), runs(v)).collect();
-        steps.windows(2).map(|w| (w[0].1 as f64 / nu - w[0].2 as f64 / nv).abs() * (w[1].0 - w[0].0)).sum()
-    }
-
-    #[test]
-    fn the_merged_wasserstein_sum_is_the_sum_over_distinct_values() {
-        let mut next = random(11);
-        for (n, m, distinct) in [(1, 1, 3), (500, 700, 20), (3000, 2000, 1 << 30), (1000, 1, 5)] {
-            let mut u: Vec<f64> = (0..n).map(|_| (next() % distinct) as f64 * 0.25 - 3.0).collect();
-            let mut v: Vec<f64> = (0..m).map(|_| (next() % distinct) as f64 * 0.3 - 2.0).collect();
-            u.sort_by(f64::total_cmp);
-            v.sort_by(f64::total_cmp);
-            let (merged, by_distinct) = (wasserstein_1d(&u, &v), wasserstein_over_distinct_values(&u, &v));
-            assert!(
-                (merged - by_distinct).abs() <= 1e-12 * by_distinct.abs(),
-                "{n} {m} {distinct}: {merged} {by_distinct}"
-            );
-        }
-    }
-
-    /// A sample the builder counted (lengths, ratings) is tested from its
-    /// runs; the scores are those of the same values kept one by one.
-    #[test]
-    fn counted_samples_score_as_their_every_value_does() {
-        let mut next = random(7);
-        for (n, m, distinct) in [(1, 1, 1), (3000, 2000, 3), (50_000, 40_000, 3000), (20_000, 1, 700)] {
-            let mut draw = |count: usize, scale: f64, shift: f64| -> Vec<f64> {
-                (0..count).map(|_| (next() % distinct) as f64 * scale + shift).collect()
-            };
-            let (u, v) = (draw(n, 0.1, -3.0), draw(m, 0.25, -2.0));
-            let counted = |values: &[f64]| {
-                let mut builder = NumericSampleBuilder::new(false);
-                values.iter().for_each(|&x| builder.push(x));
-                let sample = builder.finish();
-                assert!(sample.each().is_none(), "counted, not kept value by value");
-                sample
-            };
-            let each = |values: &[f64]| NumericSample::new(values.to_vec(), false);
-            let expected = wasserstein_normed(&each(&u), &each(&v));
-            let close = |x: f64| (x - expected).abs() <= 1e-12 * expected.abs();
-            for (r, c) in [(counted(&u), counted(&v)), (counted(&u), each(&v)), (each(&u), counted(&v))] {
-                let score = wasserstein_normed(&r, &c);
-                assert!(close(score), "{n} {m} {distinct}: {score} against {expected}");
-                let (rs, cs) = (Sample::Numeric(r), Sample::Numeric(c));
-                let pooled = |a: &Sample, b: &Sample| crate::sample::pooled_n_unique_capped(a, b, usize::MAX);
-                assert_eq!(pooled(&rs, &cs), pooled(&Sample::Numeric(each(&u)), &Sample::Numeric(each(&v))));
-            }
-            let mean = u.iter().sum::<f64>() / n as f64;
-            let by_value = (u.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n as f64).sqrt();
-            for std in [population_std(&counted(&u)), population_std(&each(&u))] {
-                assert!((std - by_value).abs() <= 1e-12 * by_value, "{n} {distinct}: {std} against {by_value}");
-            }
-        }
     }
 }
