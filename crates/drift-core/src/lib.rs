@@ -6,6 +6,7 @@
 
 mod drift;
 mod histogram;
+mod key_buffer;
 pub mod ks;
 mod sample;
 pub mod scores;

@@ -7,6 +7,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::iter::Peekable;
 use std::sync::OnceLock;
 
+use crate::key_buffer::KeyBuffer;
+
 /// A column's non-missing values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Sample {
@@ -52,7 +54,8 @@ impl Sample {
 #[derive(Debug, Clone)]
 pub struct NumericSampleBuilder {
     counts: HashMap<u64, u64, BuildHasherDefault<BitsHasher>>,
-    keys: Vec<u64>,
+    /// Every value's key, once the column is known to be mostly distinct.
+    keys: Option<KeyBuffer>,
     /// Values counted (before keeping every value).
     counted: usize,
     integer: bool,
@@ -68,7 +71,7 @@ impl NumericSampleBuilder {
 
     /// `integer` as in [`NumericSample::new`].
     pub fn new(integer: bool) -> Self {
-        NumericSampleBuilder { counts: HashMap::default(), keys: Vec::new(), counted: 0, integer, expected_values: 0 }
+        NumericSampleBuilder { counts: HashMap::default(), keys: None, counted: 0, integer, expected_values: 0 }
     }
 
     /// How many values the column will likely have (a file's row count): if
@@ -88,7 +91,7 @@ impl NumericSampleBuilder {
         if !value.is_finite() || times == 0 {
             return;
         }
-        if self.keys.is_empty() {
+        let Some(keys) = &mut self.keys else {
             *self.counts.entry(canonical_bits(value)).or_default() += times;
             let before = self.counted;
             self.counted += times as usize;
@@ -98,13 +101,16 @@ impl NumericSampleBuilder {
             let continuous = probed && self.counts.len() > Self::PROBED * 63 / 64;
             if continuous || self.counts.len() > Self::MAX_COUNTED {
                 let counted = self.counts.drain().map(|(bits, c)| (sort_key(f64::from_bits(bits)), c));
-                self.keys = Vec::with_capacity(self.expected_values);
-                self.keys.extend(repeated(counted));
+                let mut keys = KeyBuffer::with_capacity(self.expected_values);
+                keys.extend(repeated(counted));
+                self.keys = Some(keys);
             }
-        } else if times == 1 {
-            self.keys.push(sort_key(value));
+            return;
+        };
+        if times == 1 {
+            keys.push(sort_key(value));
         } else {
-            self.keys.extend(std::iter::repeat_n(sort_key(value), times as usize));
+            keys.extend(std::iter::repeat_n(sort_key(value), times as usize));
         }
     }
 
@@ -113,12 +119,14 @@ impl NumericSampleBuilder {
     pub fn extend(&mut self, values: &[f64]) {
         let mut rest = values;
         while let [value, tail @ ..] = rest
-            && self.keys.is_empty()
+            && self.keys.is_none()
         {
             self.push(*value);
             rest = tail;
         }
-        self.keys.extend(rest.iter().filter(|v| v.is_finite()).map(|&v| sort_key(v)));
+        if let Some(keys) = &mut self.keys {
+            keys.extend(rest.iter().filter(|v| v.is_finite()).map(|&v| sort_key(v)));
+        }
     }
 
     /// Records that the column has a missing value (pandas then gives it a
@@ -134,19 +142,21 @@ impl NumericSampleBuilder {
     /// Whether the builder keeps every value (a column of mostly distinct
     /// values) rather than counting them; once it does, it always will.
     pub fn keeps_every_value(&self) -> bool {
-        !self.keys.is_empty()
+        self.keys.is_some()
     }
 
     pub fn finish(self) -> NumericSample {
-        if self.keys.is_empty() {
-            let mut runs: Vec<(f64, u64)> =
-                self.counts.into_iter().map(|(bits, c)| (f64::from_bits(bits), c)).collect();
-            runs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            let len = runs.iter().map(|&(_, c)| c as usize).sum();
-            NumericSample { values: Values::Runs { runs, len, each: OnceLock::new() }, integer: self.integer }
-        } else {
-            NumericSample { values: Values::each(self.keys), integer: self.integer }
-        }
+        let values = match self.keys {
+            Some(keys) => Values::each(keys),
+            None => {
+                let mut runs: Vec<(f64, u64)> =
+                    self.counts.into_iter().map(|(bits, c)| (f64::from_bits(bits), c)).collect();
+                runs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                let len = runs.iter().map(|&(_, c)| c as usize).sum();
+                Values::Runs { runs, len, each: OnceLock::new() }
+            }
+        };
+        NumericSample { values, integer: self.integer }
     }
 }
 
@@ -230,13 +240,13 @@ enum Values {
 /// A sample's values as sort keys, in no order, with the lowest and highest.
 #[derive(Debug, Clone)]
 pub(crate) struct SortKeys {
-    pub keys: Vec<u64>,
+    pub keys: KeyBuffer,
     pub lowest: u64,
     pub highest: u64,
 }
 
 impl Values {
-    fn each(keys: Vec<u64>) -> Self {
+    fn each(keys: KeyBuffer) -> Self {
         if keys.is_empty() {
             return Values::Runs { runs: Vec::new(), len: 0, each: OnceLock::new() };
         }
@@ -257,7 +267,7 @@ impl NumericSample {
     /// Every value, ascending (sorted on the first call).
     pub fn sorted(&self) -> &[f64] {
         match &self.values {
-            Values::Each { keys, sorted } => sorted.get_or_init(|| sorted_by_key(keys.keys.clone())),
+            Values::Each { keys, sorted } => sorted.get_or_init(|| sorted_by_key(keys.keys.to_vec())),
             Values::Runs { runs, each, .. } => each.get_or_init(|| repeated(runs.iter().copied()).collect()),
         }
     }

@@ -106,19 +106,25 @@ fn of_sort_keys(u: &SortKeys, v: &SortKeys) -> f64 {
     // sign (the bucket is mixed) only if that range holds zero.
     let mut mixed = vec![0u64; buckets.div_ceil(64)];
     let (mut i, mut j) = (0, 0);
+    let mut in_mixed = (0, 0);
     for (b, (bu, bv)) in hu.iter().zip(&hv).enumerate() {
         let gap = i * sizes.1 - j * sizes.0;
-        let crosses = gap - bv.count as i64 * sizes.0 < 0 && gap + bu.count as i64 * sizes.1 > 0;
-        mixed[b / 64] |= u64::from(crosses) << (b % 64);
+        if gap - bv.count as i64 * sizes.0 < 0 && gap + bu.count as i64 * sizes.1 > 0 {
+            mixed[b / 64] |= 1 << (b % 64);
+            in_mixed = (in_mixed.0 + bu.count as usize, in_mixed.1 + bv.count as usize);
+        }
         (i, j) = (i + bu.count as i64, j + bv.count as i64);
     }
     let is_mixed = |bucket: usize| mixed[bucket / 64] >> (bucket % 64) & 1 == 1;
-    let sorted_in_mixed = |keys: &[u64]| {
-        let mut kept: Vec<u64> = keys.iter().copied().filter(|&key| is_mixed(bucket_of(key))).collect();
-        kept.sort_unstable();
+    let sorted_in_mixed = |keys: &[u64], count: usize| {
+        let mut kept = Vec::with_capacity(count);
+        if count > 0 {
+            kept.extend(keys.iter().copied().filter(|&key| is_mixed(bucket_of(key))));
+            kept.sort_unstable();
+        }
         kept
     };
-    let (mixed_u, mixed_v) = (sorted_in_mixed(&u.keys), sorted_in_mixed(&v.keys));
+    let (mixed_u, mixed_v) = (sorted_in_mixed(&u.keys, in_mixed.0), sorted_in_mixed(&v.keys, in_mixed.1));
 
     let mut gap = Gap { sizes, total: 0.0, previous: from_sort_key(lowest) };
     let (mut i, mut j) = (0, 0);
