@@ -47,8 +47,11 @@ impl<'b> Block<'b> {
     /// text from its start where the block has that many: a short cell can
     /// then be read as one integer, whatever its length, without branching.
     pub fn cells_with_windows(&self, slot: usize) -> impl Iterator<Item = (&'b str, Option<&'b [u8; 16]>)> + '_ {
-        self.spans[slot].iter().map(|&span| {
-            let (text, start, end) = self.place(span);
+        // Most blocks quote nothing: then no span needs telling apart.
+        let quoted = !self.unquoted.is_empty();
+        self.spans[slot].iter().map(move |&span| {
+            let (text, start, end) =
+                if quoted { self.place(span) } else { (self.text, span.0 as usize, span.1 as usize) };
             let window = text.as_bytes().get(start..start + 16).map(|w| w.try_into().expect("sixteen bytes"));
             (&text[start..end], window)
         })
@@ -356,6 +359,32 @@ mod tests {
         let (header, rows) = read(text, &[2, 0, 1], 2).unwrap();
         assert_eq!(header, ["a", "b, quoted", "c"]);
         assert_eq!(rows, [vec!["", "1", "x,\"y\"\nz"], vec!["", "2", "plain"], vec!["last", "3", ""]]);
+    }
+
+    /// Blocks with and without quoted cells: the windowed cells are the
+    /// cells, each window the text from the cell's start where there is one.
+    #[test]
+    fn windowed_cells_are_the_cells_in_quoted_and_plain_blocks() {
+        let dir = tempfile::tempdir().unwrap();
+        for text in [&b"a,b\n1,22\n333,4444444444444444444\n"[..], b"a,b\n1,\"2,2\"\n\"3\"\"3\",4\n"] {
+            let path = dir.path().join("t.csv");
+            std::fs::write(&path, text).unwrap();
+            let mut csv = CsvCells::open(&path).unwrap();
+            let width = csv.header().unwrap().len();
+            csv.blocks(&[0, 1], width, 10, |block| {
+                for slot in 0..2 {
+                    for ((cell, window), plain) in block.cells_with_windows(slot).zip(block.cells(slot)) {
+                        assert_eq!(cell, plain);
+                        if let Some(window) = window {
+                            let shared = cell.len().min(16);
+                            assert_eq!(window[..shared], cell.as_bytes()[..shared], "{cell}");
+                        }
+                    }
+                }
+                Ok::<_, InputError>(true)
+            })
+            .unwrap();
+        }
     }
 
     #[test]
