@@ -319,7 +319,7 @@ impl NumericSample {
 
     /// min(distinct values, cap): cheap when only a threshold matters.
     pub fn n_unique_capped(&self, cap: usize) -> usize {
-        self.value_counts().take(cap).count()
+        distinct_capped(self.unordered_value_counts(), cap)
     }
 
     /// (value, count) runs of the sorted values.
@@ -490,19 +490,23 @@ impl Ord for Category {
 pub fn pooled_n_unique_capped(reference: &Sample, current: &Sample, cap: usize) -> usize {
     match (reference, current) {
         (Sample::Numeric(r), Sample::Numeric(c)) => {
-            // In no order: a column of a million distinct values is not
-            // sorted to find that it has more than a handful.
-            let mut seen: std::collections::HashSet<u64, BuildHasherDefault<BitsHasher>> = Default::default();
-            let mut values = r.unordered_value_counts().chain(c.unordered_value_counts());
-            while seen.len() < cap
-                && let Some((value, _)) = values.next()
-            {
-                seen.insert(canonical_bits(value));
-            }
-            seen.len()
+            distinct_capped(r.unordered_value_counts().chain(c.unordered_value_counts()), cap)
         }
         _ => PairedCounts::new(reference, current).n_keys().min(cap),
     }
+}
+
+/// min(distinct values, cap) of (value, count) pairs in any order: a column
+/// of a million distinct values is not sorted to find that it has more than
+/// a handful.
+fn distinct_capped(mut values: impl Iterator<Item = (f64, u64)>, cap: usize) -> usize {
+    let mut seen: std::collections::HashSet<u64, BuildHasherDefault<BitsHasher>> = Default::default();
+    while seen.len() < cap
+        && let Some((value, _)) = values.next()
+    {
+        seen.insert(canonical_bits(value));
+    }
+    seen.len()
 }
 
 /// Distinct values in the two samples pooled.
@@ -669,6 +673,11 @@ mod tests {
                 (built.min(), built.max(), built.n_unique()),
                 (expected.min(), expected.max(), expected.n_unique())
             );
+            let distinct = expected.n_unique();
+            for cap in [1, 21, distinct, distinct + 1] {
+                assert_eq!(built.n_unique_capped(cap), distinct.min(cap), "capped at {cap}");
+                assert_eq!(expected.n_unique_capped(cap), distinct.min(cap), "capped at {cap}");
+            }
         }
     }
 
